@@ -1,0 +1,307 @@
+//! [`Alert`]: what a detector concluded, with the evidence behind it.
+//!
+//! The serialized form is a contract (see README, "The JSONL contract"): `id`, `kind`, `title`,
+//! `severity`, `mitre`, `time`, `actor`, `targets`, `evidence`, `description`, `remediation`
+//! are always present; fields are only ever added.
+
+use crate::entity::{Account, Host};
+use crate::event::{Evidence, IdentityEvent};
+use crate::kind::{AlertKind, KillChainPhase};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How many evidence records an alert keeps; the rest are counted in `evidence_omitted`.
+pub const MAX_EVIDENCE: usize = 50;
+
+/// A reference to one raw record behind an alert.
+pub type EvidenceRef = Evidence;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// One step up, saturating at critical (used when a sensitive entity is involved).
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            _ => Severity::Critical,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected low, medium, high or critical)"
+            )),
+        }
+    }
+}
+
+/// The part an entity plays in an alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityRole {
+    Actor,
+    Target,
+    Source,
+    Observer,
+}
+
+/// An entity named by an alert, with whether it is sensitive (privileged, a DC, a honeytoken).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EntityRef {
+    Account {
+        role: EntityRole,
+        #[serde(flatten)]
+        account: Account,
+        #[serde(default)]
+        sensitive: bool,
+    },
+    Host {
+        role: EntityRole,
+        #[serde(flatten)]
+        host: Host,
+        #[serde(default)]
+        sensitive: bool,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Stable for the same detector, key and first evidence: re-scanning the same logs gives the
+    /// same ids.
+    pub id: String,
+    pub kind: AlertKind,
+    pub title: String,
+    pub severity: Severity,
+    pub mitre: Vec<String>,
+    pub phase: KillChainPhase,
+    /// Time of the first evidence.
+    pub time: Timestamp,
+    /// Time of the last evidence.
+    pub last_time: Timestamp,
+    /// Who did it, as `DOMAIN\name` (or an address when only that is known).
+    pub actor: Option<String>,
+    /// The machine the attack came from, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_host: Option<String>,
+    /// What was attacked: accounts, groups, objects, hosts.
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub entities: Vec<EntityRef>,
+    /// How many times the detector saw this (identical alerts are merged).
+    pub count: u64,
+    pub evidence: Vec<EvidenceRef>,
+    /// Evidence records beyond [`MAX_EVIDENCE`] that were counted but not kept.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_omitted: u64,
+    pub description: String,
+    pub remediation: String,
+    /// The detector (or rule) that raised it.
+    pub detector: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Alert {
+    /// A new alert with the kind's defaults; `id` is filled in by the engine when emitted.
+    pub fn new(kind: AlertKind, severity: Severity, first: &IdentityEvent) -> Alert {
+        Alert {
+            id: String::new(),
+            kind,
+            title: kind.title().to_string(),
+            severity,
+            mitre: kind.mitre().iter().map(|s| s.to_string()).collect(),
+            phase: kind.phase(),
+            time: first.time,
+            last_time: first.time,
+            actor: None,
+            source_host: None,
+            targets: Vec::new(),
+            entities: Vec::new(),
+            count: 1,
+            evidence: vec![first.evidence.clone()],
+            evidence_omitted: 0,
+            description: String::new(),
+            remediation: String::new(),
+            detector: String::new(),
+        }
+    }
+
+    pub fn title(mut self, t: impl Into<String>) -> Alert {
+        self.title = t.into();
+        self
+    }
+
+    pub fn description(mut self, d: impl Into<String>) -> Alert {
+        self.description = d.into();
+        self
+    }
+
+    pub fn remediation(mut self, r: impl Into<String>) -> Alert {
+        self.remediation = r.into();
+        self
+    }
+
+    pub fn actor(mut self, a: &Account, sensitive: bool) -> Alert {
+        self.actor = Some(a.to_string());
+        self.entities.push(EntityRef::Account {
+            role: EntityRole::Actor,
+            account: a.clone(),
+            sensitive,
+        });
+        self
+    }
+
+    /// Names the source machine; when there is no actor account, the source stands as actor.
+    pub fn source(mut self, h: &Host) -> Alert {
+        self.source_host = Some(h.to_string());
+        self.entities.push(EntityRef::Host {
+            role: EntityRole::Source,
+            host: h.clone(),
+            sensitive: false,
+        });
+        self
+    }
+
+    pub fn target_account(mut self, a: &Account, sensitive: bool) -> Alert {
+        let name = a.to_string();
+        if !self.targets.contains(&name) {
+            self.targets.push(name);
+            self.entities.push(EntityRef::Account {
+                role: EntityRole::Target,
+                account: a.clone(),
+                sensitive,
+            });
+        }
+        self
+    }
+
+    /// A target that is not an account: a directory object, a service, a log.
+    pub fn target(mut self, t: impl Into<String>) -> Alert {
+        let t = t.into();
+        if !self.targets.contains(&t) {
+            self.targets.push(t);
+        }
+        self
+    }
+
+    pub fn observer(mut self, name: &str, sensitive: bool) -> Alert {
+        self.entities.push(EntityRef::Host {
+            role: EntityRole::Observer,
+            host: Host::named(name),
+            sensitive,
+        });
+        self
+    }
+
+    /// Adds evidence records, keeping at most [`MAX_EVIDENCE`] and the time span up to date.
+    pub fn add_evidence<'a>(&mut self, events: impl IntoIterator<Item = &'a IdentityEvent>) {
+        for e in events {
+            self.extend_time(e.time);
+            if self.evidence.contains(&e.evidence) {
+                continue;
+            }
+            if self.evidence.len() < MAX_EVIDENCE {
+                self.evidence.push(e.evidence.clone());
+            } else {
+                self.evidence_omitted += 1;
+            }
+        }
+    }
+
+    pub fn with_evidence<'a>(
+        mut self,
+        events: impl IntoIterator<Item = &'a IdentityEvent>,
+    ) -> Alert {
+        self.add_evidence(events);
+        self
+    }
+
+    fn extend_time(&mut self, t: Timestamp) {
+        if t < self.time {
+            self.time = t;
+        }
+        if t > self.last_time {
+            self.last_time = t;
+        }
+    }
+
+    /// Folds a repeat of the same alert into this one: counts it, widens the time span, keeps
+    /// its evidence (up to the cap) and the higher severity.
+    pub fn merge(&mut self, other: Alert) {
+        self.count += other.count;
+        self.extend_time(other.time);
+        self.extend_time(other.last_time);
+        self.severity = self.severity.max(other.severity);
+        for ev in other.evidence {
+            if self.evidence.contains(&ev) {
+                continue;
+            }
+            if self.evidence.len() < MAX_EVIDENCE {
+                self.evidence.push(ev);
+            } else {
+                self.evidence_omitted += 1;
+            }
+        }
+        self.evidence_omitted += other.evidence_omitted;
+        for t in other.targets {
+            if !self.targets.contains(&t) && self.targets.len() < MAX_EVIDENCE {
+                self.targets.push(t);
+            }
+        }
+    }
+
+    /// Whether any entity of the alert is sensitive.
+    pub fn involves_sensitive(&self) -> bool {
+        self.entities.iter().any(|e| match e {
+            EntityRef::Account { sensitive, .. } | EntityRef::Host { sensitive, .. } => *sensitive,
+        })
+    }
+}
+
+/// A stable 64-bit FNV-1a hash, for alert ids that stay the same across runs and builds.
+pub fn stable_hash(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    h
+}

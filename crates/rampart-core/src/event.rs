@@ -1,0 +1,429 @@
+//! [`IdentityEvent`]: what happened to an identity, whatever the source.
+//!
+//! An event says what happened (a service ticket was issued, a group gained a member), not where
+//! it came from: a 4769 record, a Samba audit line and a captured TGS-REP all become
+//! [`EventKind::KerberosServiceTicket`]. Where it came from is kept only in [`Evidence`], so that
+//! every alert can point at the exact raw records behind it.
+//!
+//! Roles, the same for every kind:
+//! - `actor`: the identity on whose behalf the action happened (the account that logged on, the
+//!   client that asked for a ticket, the administrator who changed a group);
+//! - `source`: the machine the action came from over the network, when known;
+//! - `target`: the account acted upon (the user whose password was reset, the group changed);
+//! - `observer`: the machine that recorded the event (a DC's name, a sensor).
+
+use crate::entity::{Account, Host};
+use crate::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdentityEvent {
+    pub time: Timestamp,
+    /// The machine that recorded the event (the `Computer` of a Windows record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observer: Option<String>,
+    pub kind: EventKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Account>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Host>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Account>,
+    pub outcome: Outcome,
+    pub evidence: Evidence,
+}
+
+impl IdentityEvent {
+    /// A successful event with no entities yet; mappers fill in the rest.
+    pub fn new(time: Timestamp, kind: EventKind, evidence: Evidence) -> IdentityEvent {
+        IdentityEvent {
+            time,
+            observer: None,
+            kind,
+            actor: None,
+            source: None,
+            target: None,
+            outcome: Outcome::Success,
+            evidence,
+        }
+    }
+
+    /// The observer's short name, lower-case (`dc01` for `DC01.corp.local`).
+    pub fn observer_short(&self) -> Option<String> {
+        self.observer
+            .as_deref()
+            .map(|o| o.split('.').next().unwrap_or(o).to_ascii_lowercase())
+    }
+}
+
+/// Whether the action succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "result", content = "code")]
+pub enum Outcome {
+    Success,
+    /// Failed, with the status the source gave (NTSTATUS, Kerberos error code, or 0 if none).
+    Failure(u32),
+    Unknown,
+}
+
+impl Outcome {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failure(_))
+    }
+}
+
+/// Where an event came from: enough to find the raw record again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The input as the user gave it (a file path, a capture name, a sensor id).
+    pub source: Arc<str>,
+    /// The record's locator in `source`: the EventRecordID of an EVTX record, the line number
+    /// (1-based) in a JSON-lines file, the frame number in a capture.
+    pub record: u64,
+    /// The Windows event id the record carried, when it was a Windows event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<u32>,
+}
+
+/// What kind of account an account-management event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountType {
+    User,
+    Computer,
+    Group,
+}
+
+/// Group scope, from the event that reported the membership change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupScope {
+    Global,
+    /// Domain-local or a machine's local group (4732/4733).
+    Local,
+    Universal,
+    Unknown,
+}
+
+/// A directory object as events name it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DirObject {
+    /// Distinguished name, or the `%{guid}` form 4662 uses when no name was resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dn: Option<String>,
+    /// objectClass (`user`, `groupPolicyContainer`, `domainDNS`, …) or its schema GUID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guid: Option<String>,
+}
+
+/// The operation of a directory change (5136 `OperationType`, 5137/5139/5141).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    ValueAdded,
+    ValueDeleted,
+    Created,
+    Deleted,
+    Moved,
+    Undeleted,
+}
+
+/// What happened to a scheduled task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskAction {
+    Created,
+    Deleted,
+    Enabled,
+    Disabled,
+    Updated,
+}
+
+/// What happened. Variants are named for the identity action, never for the log that showed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A TGT request to the KDC (AS exchange): 4768 success or failure, 4771 pre-auth failure,
+    /// a captured AS-REQ/AS-REP. `status` is the Kerberos error code (0 = issued).
+    KerberosTgtRequest {
+        status: u32,
+        /// Pre-authentication type (0 = none, 2 = encrypted timestamp, 15/16/17 = PKINIT).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preauth_type: Option<u32>,
+        /// Encryption type of the issued ticket / pre-auth (17/18 AES, 23 RC4, 1/3 DES).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_etype: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_options: Option<u32>,
+    },
+    /// A service ticket request (TGS exchange): 4769, a captured TGS-REQ/TGS-REP.
+    KerberosServiceTicket {
+        status: u32,
+        /// The service account or SPN the ticket is for (`svc_sql`, `krbtgt`, `DC01$`).
+        service: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_sid: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_etype: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_options: Option<u32>,
+    },
+    /// NTLM credential validation by a DC or local SAM (4776, captured NTLMSSP AUTHENTICATE).
+    NtlmAuth {
+        status: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        workstation: Option<String>,
+    },
+    /// A logon session was created (4624).
+    Logon {
+        logon_type: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_package: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logon_process: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logon_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        elevated: Option<bool>,
+    },
+    /// A logon attempt failed (4625): `status`/`sub_status` are the NTSTATUS reasons
+    /// (0xC000006A wrong password, 0xC0000064 no such user, 0xC0000234 locked out, …).
+    LogonFailure {
+        logon_type: u32,
+        status: u32,
+        sub_status: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_package: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<String>,
+    },
+    /// A logon session ended (4634/4647).
+    Logoff {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logon_id: Option<String>,
+    },
+    /// A process used explicit credentials (4648, runas, `net use /user`).
+    ExplicitCredentials {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target_server: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<String>,
+    },
+    /// Access to a directory object was checked (4662) and it was not a replication request.
+    DirectoryAccess {
+        object: DirObject,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        access_mask: Option<u32>,
+        /// Property/extended-right GUIDs or names the access was for.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        properties: Vec<String>,
+    },
+    /// Directory replication was requested: 4662 with replication extended rights, a captured
+    /// DRSUAPI DsGetNCChanges.
+    DirectoryReplication {
+        object: DirObject,
+        /// The rights named (`DS-Replication-Get-Changes`, `-All`, `-In-Filtered-Set`).
+        rights: Vec<String>,
+    },
+    /// A directory object changed (5136 attribute, 5137 created, 5139 moved, 5141 deleted).
+    DirectoryChange {
+        object: DirObject,
+        op: ChangeOp,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribute: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        /// Groups the attribute changes of one LDAP operation (5136 `OpCorrelationID`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        correlation: Option<String>,
+    },
+    /// A member was added to or removed from a group (4728/4729, 4732/4733, 4756/4757, …).
+    /// `target` is the group; `member` the account added or removed.
+    GroupMembershipChange {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member: Option<Account>,
+        /// The member's DN when the event gives one (`MemberName`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        member_dn: Option<String>,
+        added: bool,
+        scope: GroupScope,
+    },
+    /// A group's membership was enumerated (4798 user's local groups, 4799 local group members).
+    GroupMembershipEnumerated {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<String>,
+    },
+    /// A handle to a SAM object was requested (4661): domain, user, group or alias.
+    SamObjectAccess {
+        object_type: String,
+        object_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<String>,
+    },
+    AccountCreated {
+        account_type: AccountType,
+    },
+    AccountDeleted {
+        account_type: AccountType,
+    },
+    AccountEnabled,
+    AccountDisabled,
+    AccountLockedOut,
+    /// Attributes of an account changed (4738/4742/4737…): `changes` holds the attributes the
+    /// event reported as changed, by the event's own names (`UserAccountControl`,
+    /// `ServicePrincipalNames`, `AllowedToDelegateTo`, `SidHistory`, …).
+    AccountChanged {
+        account_type: AccountType,
+        changes: Vec<(String, String)>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        old_uac: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        new_uac: Option<u32>,
+    },
+    AccountRenamed {
+        old_name: String,
+        new_name: String,
+    },
+    /// An administrator set another account's password (4724).
+    PasswordReset,
+    /// An account changed its own password (4723).
+    PasswordChange,
+    /// SID history was added (4765) or an attempt failed (4766).
+    SidHistoryAdded {
+        sid_history: String,
+    },
+    /// The Directory Services Restore Mode administrator password was set (4794).
+    DsrmPasswordSet,
+    /// A service was installed (7045, 4697).
+    ServiceInstalled {
+        name: String,
+        image_path: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_type: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_type: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        service_account: Option<String>,
+    },
+    /// The service control manager reported on a service: failed to start (7000), timed out
+    /// (7009), changed state (7036) or start type (7040).
+    ServiceStatus {
+        name: String,
+        status: String,
+    },
+    ScheduledTask {
+        action: TaskAction,
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content: Option<String>,
+    },
+    /// An event log was cleared (Security 1102, System 104).
+    LogCleared {
+        channel: String,
+    },
+    /// A process started (4688, Sysmon 1).
+    ProcessCreated {
+        image: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command_line: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_image: Option<String>,
+    },
+    /// A process opened another (Sysmon 10, 4656/4663 on a process object).
+    ProcessAccess {
+        source_image: String,
+        target_image: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        access: Option<String>,
+    },
+    /// A file was created (Sysmon 11).
+    FileCreated {
+        path: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+    },
+    /// A named pipe was created (Sysmon 17) or connected to (Sysmon 18).
+    PipeEvent {
+        pipe: String,
+        created: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+    },
+    /// A network share, or a file or pipe in one, was accessed (5140, 5145). Named pipes appear
+    /// as `IPC$` with `relative_target` `svcctl`, `samr`, …
+    ShareAccess {
+        share: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        relative_target: Option<String>,
+    },
+    /// A registry value was set (Sysmon 13).
+    RegistryValueSet {
+        key: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+    },
+    /// A network connection was made (Sysmon 3).
+    NetworkConnection {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination: Option<Host>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        destination_port: Option<u16>,
+    },
+    /// A DNS zone transfer was requested (DNS Server 6001/6004, a captured AXFR/IXFR).
+    DnsZoneTransfer {
+        zone: String,
+        refused: bool,
+    },
+}
+
+impl EventKind {
+    /// A short stable name for counts and storage (`kerberos_tgt_request`, `logon`, …).
+    pub fn name(&self) -> &'static str {
+        use EventKind::*;
+        match self {
+            KerberosTgtRequest { .. } => "kerberos_tgt_request",
+            KerberosServiceTicket { .. } => "kerberos_service_ticket",
+            NtlmAuth { .. } => "ntlm_auth",
+            Logon { .. } => "logon",
+            LogonFailure { .. } => "logon_failure",
+            Logoff { .. } => "logoff",
+            ExplicitCredentials { .. } => "explicit_credentials",
+            DirectoryAccess { .. } => "directory_access",
+            DirectoryReplication { .. } => "directory_replication",
+            DirectoryChange { .. } => "directory_change",
+            GroupMembershipChange { .. } => "group_membership_change",
+            GroupMembershipEnumerated { .. } => "group_membership_enumerated",
+            SamObjectAccess { .. } => "sam_object_access",
+            AccountCreated { .. } => "account_created",
+            AccountDeleted { .. } => "account_deleted",
+            AccountEnabled => "account_enabled",
+            AccountDisabled => "account_disabled",
+            AccountLockedOut => "account_locked_out",
+            AccountChanged { .. } => "account_changed",
+            AccountRenamed { .. } => "account_renamed",
+            PasswordReset => "password_reset",
+            PasswordChange => "password_change",
+            SidHistoryAdded { .. } => "sid_history_added",
+            DsrmPasswordSet => "dsrm_password_set",
+            ServiceInstalled { .. } => "service_installed",
+            ServiceStatus { .. } => "service_status",
+            ScheduledTask { .. } => "scheduled_task",
+            LogCleared { .. } => "log_cleared",
+            ProcessCreated { .. } => "process_created",
+            ProcessAccess { .. } => "process_access",
+            FileCreated { .. } => "file_created",
+            PipeEvent { .. } => "pipe_event",
+            ShareAccess { .. } => "share_access",
+            RegistryValueSet { .. } => "registry_value_set",
+            NetworkConnection { .. } => "network_connection",
+            DnsZoneTransfer { .. } => "dns_zone_transfer",
+        }
+    }
+}
