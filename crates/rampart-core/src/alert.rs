@@ -179,6 +179,15 @@ impl Alert {
 
     pub fn actor(mut self, a: &Account, sensitive: bool) -> Alert {
         self.actor = Some(a.to_string());
+        self.entities.retain(|e| {
+            !matches!(
+                e,
+                EntityRef::Account {
+                    role: EntityRole::Actor,
+                    ..
+                }
+            )
+        });
         self.entities.push(EntityRef::Account {
             role: EntityRole::Actor,
             account: a.clone(),
@@ -190,6 +199,9 @@ impl Alert {
     /// Names the source machine; when there is no actor account, the source stands as actor.
     pub fn source(mut self, h: &Host) -> Alert {
         self.source_host = Some(h.to_string());
+        if self.actor.is_none() {
+            self.actor = Some(h.to_string());
+        }
         self.entities.push(EntityRef::Host {
             role: EntityRole::Source,
             host: h.clone(),

@@ -1,0 +1,111 @@
+//! The built-in detectors, one attack per file.
+//!
+//! To add one: create `detectors/<kind>.rs` holding a struct named for the attack that
+//! implements [`Detector`], with a doc comment saying what attack it catches, from which
+//! evidence, and its ATT&CK id; tests beside it with a positive and a benign case; then list it
+//! in [`all`].
+
+use crate::engine::Detector;
+use rampart_core::IdentityEvent;
+
+pub mod account_enum;
+pub mod adminsdholder_change;
+pub mod asrep_roasting;
+pub mod brute_force;
+pub mod dcshadow;
+pub mod dcsync;
+pub mod kerberoasting;
+pub mod log_cleared;
+pub mod password_spray;
+pub mod remote_exec_service;
+pub mod sensitive_group_change;
+
+/// Every built-in detector, freshly constructed.
+pub fn all() -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(account_enum::AccountEnum::default()),
+        Box::new(adminsdholder_change::AdminSdHolderChange),
+        Box::new(asrep_roasting::AsrepRoasting),
+        Box::new(brute_force::BruteForce::default()),
+        Box::new(dcshadow::DcShadow),
+        Box::new(dcsync::DcSync),
+        Box::new(kerberoasting::Kerberoasting::default()),
+        Box::new(log_cleared::LogCleared),
+        Box::new(password_spray::PasswordSpray::default()),
+        Box::new(remote_exec_service::RemoteExecService),
+        Box::new(sensitive_group_change::SensitiveGroupChange),
+    ]
+}
+
+/// The key for "where an attempt came from": the source address or workstation, else the
+/// machine that recorded it (a local attempt).
+pub(crate) fn origin_key(ev: &IdentityEvent) -> String {
+    match &ev.source {
+        Some(h) if !h.key().is_empty() => h.key(),
+        _ => format!("local:{}", ev.observer_short().unwrap_or_default()),
+    }
+}
+
+/// A human description of the origin, for alert text.
+pub(crate) fn origin_text(ev: &IdentityEvent) -> String {
+    match &ev.source {
+        Some(h) => h.to_string(),
+        None => format!(
+            "a local process on {}",
+            ev.observer.as_deref().unwrap_or("the observed host")
+        ),
+    }
+}
+
+/// What a failed authentication says about the attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthFailure {
+    /// A wrong password or key was tried for an existing account: the evidence of guessing.
+    BadPassword,
+    /// The account name does not exist: the evidence of name guessing.
+    UnknownUser,
+}
+
+/// Classifies failed authentications from any protocol (4625, 4771/4768, 4776, captures).
+pub(crate) fn auth_failure(ev: &IdentityEvent) -> Option<AuthFailure> {
+    use rampart_core::wellknown::{krb_error, ntstatus};
+    use rampart_core::EventKind;
+    match &ev.kind {
+        EventKind::LogonFailure {
+            status, sub_status, ..
+        } => {
+            if *status == ntstatus::WRONG_PASSWORD || *sub_status == ntstatus::WRONG_PASSWORD {
+                Some(AuthFailure::BadPassword)
+            } else if *status == ntstatus::NO_SUCH_USER || *sub_status == ntstatus::NO_SUCH_USER {
+                Some(AuthFailure::UnknownUser)
+            } else {
+                None
+            }
+        }
+        EventKind::KerberosTgtRequest { status, .. } => match *status {
+            krb_error::PREAUTH_FAILED => Some(AuthFailure::BadPassword),
+            krb_error::C_PRINCIPAL_UNKNOWN => Some(AuthFailure::UnknownUser),
+            _ => None,
+        },
+        EventKind::NtlmAuth { status, .. } => match *status {
+            ntstatus::WRONG_PASSWORD => Some(AuthFailure::BadPassword),
+            ntstatus::NO_SUCH_USER => Some(AuthFailure::UnknownUser),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A successful authentication of `ev.actor` (logon, TGT, NTLM validation).
+pub(crate) fn auth_success(ev: &IdentityEvent) -> bool {
+    use rampart_core::EventKind;
+    if ev.outcome.is_failure() {
+        return false;
+    }
+    match &ev.kind {
+        EventKind::Logon { logon_type, .. } => *logon_type != 0,
+        EventKind::KerberosTgtRequest { status, .. } => *status == 0,
+        EventKind::NtlmAuth { status, .. } => *status == 0,
+        _ => false,
+    }
+}

@@ -1,0 +1,184 @@
+//! The streaming engine: one event at a time through every detector.
+//!
+//! The same engine runs an offline scan (events from files) and, later, the live server (events
+//! from sensors): it owns no I/O and no clock, only the detectors' bounded state, the entity
+//! knowledge, and the alerts raised so far (merged when repeated).
+
+use crate::entities::{Entities, EntityConfig};
+use chrono::Duration;
+use rampart_core::alert::stable_hash;
+use rampart_core::{Alert, AlertKind, IdentityEvent};
+use std::collections::HashMap;
+
+/// A detector: one attack, one file in `detectors/`.
+///
+/// A detector sees every event (it filters cheaply on `ev.kind` first), keeps whatever bounded
+/// state it needs, and raises alerts through the [`Context`]. It never parses raw records.
+pub trait Detector: Send {
+    /// Stable name, used in alerts (`detector`), configuration and allow-lists.
+    fn name(&self) -> &'static str;
+    /// The alert kinds it can raise.
+    fn kinds(&self) -> &'static [AlertKind];
+    fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>);
+    /// End of input: raise whatever pending evidence now justifies.
+    fn flush(&mut self, _cx: &mut Context<'_>) {}
+}
+
+/// What a detector may use while handling an event.
+pub struct Context<'a> {
+    pub entities: &'a Entities,
+    sink: &'a mut AlertSink,
+    detector: &'static str,
+}
+
+impl Context<'_> {
+    /// Raises an alert. `key` says which alerts are "the same" (e.g. the attacker's account):
+    /// a repeat with the same key within the dedup window is merged into the first, counted.
+    pub fn emit(&mut self, key: &str, mut alert: Alert) {
+        alert.detector = self.detector.to_string();
+        self.sink.push(self.detector, key, alert);
+    }
+}
+
+/// Holds raised alerts, merging repeats.
+#[derive(Debug, Default)]
+pub struct AlertSink {
+    alerts: Vec<Alert>,
+    /// (detector, key) -> index in `alerts` of the latest alert for that key.
+    index: HashMap<(&'static str, String), usize>,
+    dedup_window: Duration,
+    /// Indices of alerts new or changed since the last `take_updates`.
+    dirty: Vec<usize>,
+}
+
+impl AlertSink {
+    fn new(dedup_window: Duration) -> Self {
+        AlertSink {
+            dedup_window,
+            ..AlertSink::default()
+        }
+    }
+
+    fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert) {
+        let k = (detector, key.to_string());
+        if let Some(&i) = self.index.get(&k) {
+            let existing = &mut self.alerts[i];
+            let close = alert.time <= existing.last_time + self.dedup_window
+                && alert.last_time >= existing.time - self.dedup_window;
+            if close {
+                existing.merge(alert);
+                self.dirty.push(i);
+                return;
+            }
+        }
+        let first = alert.evidence.first();
+        let record = first.map(|e| e.record.to_string()).unwrap_or_default();
+        let source = first.map(|e| e.source.to_string()).unwrap_or_default();
+        alert.id = format!(
+            "{:016x}",
+            stable_hash(&[detector, key, &source, &record, &alert.time.to_rfc3339()])
+        );
+        self.alerts.push(alert);
+        let i = self.alerts.len() - 1;
+        self.index.insert(k, i);
+        self.dirty.push(i);
+    }
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub entities: EntityConfig,
+    /// Repeats of the same alert within this span are merged into one.
+    pub dedup_window: Duration,
+    /// Detectors to leave out, by name.
+    pub disabled: Vec<String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            entities: EntityConfig::default(),
+            dedup_window: Duration::hours(1),
+            disabled: Vec::new(),
+        }
+    }
+}
+
+pub struct Engine {
+    detectors: Vec<Box<dyn Detector>>,
+    entities: Entities,
+    sink: AlertSink,
+    events: u64,
+}
+
+impl Engine {
+    /// An engine with every built-in detector (minus the disabled ones).
+    pub fn new(config: &EngineConfig) -> Engine {
+        let detectors = crate::detectors::all()
+            .into_iter()
+            .filter(|d| !config.disabled.iter().any(|n| n == d.name()))
+            .collect();
+        Engine::with_detectors(config, detectors)
+    }
+
+    pub fn with_detectors(config: &EngineConfig, detectors: Vec<Box<dyn Detector>>) -> Engine {
+        Engine {
+            detectors,
+            entities: Entities::new(&config.entities),
+            sink: AlertSink::new(config.dedup_window),
+            events: 0,
+        }
+    }
+
+    /// Feeds one event through entity learning and every detector.
+    pub fn process(&mut self, ev: &IdentityEvent) {
+        self.events += 1;
+        self.entities.observe(ev);
+        for d in &mut self.detectors {
+            let mut cx = Context {
+                entities: &self.entities,
+                sink: &mut self.sink,
+                detector: d.name(),
+            };
+            d.on_event(ev, &mut cx);
+        }
+    }
+
+    /// Alerts raised or updated since the last call (for streaming output).
+    pub fn take_updates(&mut self) -> Vec<Alert> {
+        let mut idx = std::mem::take(&mut self.sink.dirty);
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter()
+            .filter_map(|i| self.sink.alerts.get(i).cloned())
+            .collect()
+    }
+
+    /// Ends the stream: flushes every detector and returns all alerts, ordered by time.
+    pub fn finish(mut self) -> Vec<Alert> {
+        for d in &mut self.detectors {
+            let mut cx = Context {
+                entities: &self.entities,
+                sink: &mut self.sink,
+                detector: d.name(),
+            };
+            d.flush(&mut cx);
+        }
+        let mut alerts = self.sink.alerts;
+        alerts.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
+        alerts
+    }
+
+    pub fn entities(&self) -> &Entities {
+        &self.entities
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    pub fn detector_names(&self) -> Vec<&'static str> {
+        self.detectors.iter().map(|d| d.name()).collect()
+    }
+}

@@ -1,0 +1,142 @@
+//! What the engine knows about the domain's entities: which accounts and groups are sensitive,
+//! which are honeytokens, which machines are domain controllers.
+//!
+//! Knowledge comes from configuration (and, later, from a directory snapshot), and is learned
+//! from the event stream: a machine that logs KDC or directory-service events is a DC; an account
+//! added to a privileged group becomes sensitive.
+
+use rampart_core::wellknown::{self, ADMINISTRATOR_RID, KRBTGT_RID};
+use rampart_core::{Account, EventKind, Host, IdentityEvent};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+/// Entity facts supplied by the operator (a config file, later the directory).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EntityConfig {
+    /// Extra sensitive accounts (sAMAccountName), beyond the built-in privileged ones.
+    pub sensitive_accounts: Vec<String>,
+    /// Extra sensitive groups, beyond the built-in privileged groups.
+    pub sensitive_groups: Vec<String>,
+    /// Decoy accounts: any use of them is an attack.
+    pub honeytokens: Vec<String>,
+    /// Domain controllers by name (short or FQDN) or address, beyond those learned from events.
+    pub domain_controllers: Vec<String>,
+}
+
+/// Windows events that only a domain controller writes: KDC and directory-service auditing.
+const DC_ONLY_EVENT_IDS: &[u32] = &[4768, 4769, 4771, 4662, 5136, 5137, 5139, 5141, 4928, 4929];
+
+/// Bound on learned names, so a hostile stream cannot grow the sets without limit.
+const MAX_LEARNED: usize = 100_000;
+
+#[derive(Debug, Default)]
+pub struct Entities {
+    sensitive_accounts: HashSet<String>,
+    sensitive_groups: HashSet<String>,
+    honeytokens: HashSet<String>,
+    dc_names: HashSet<String>,
+    dc_ips: HashSet<IpAddr>,
+}
+
+impl Entities {
+    pub fn new(config: &EntityConfig) -> Entities {
+        let lower = |v: &Vec<String>| -> HashSet<String> {
+            v.iter().map(|s| short(s).to_ascii_lowercase()).collect()
+        };
+        let mut e = Entities {
+            sensitive_accounts: lower(&config.sensitive_accounts),
+            sensitive_groups: lower(&config.sensitive_groups),
+            honeytokens: lower(&config.honeytokens),
+            ..Entities::default()
+        };
+        for dc in &config.domain_controllers {
+            match dc.parse::<IpAddr>() {
+                Ok(ip) => {
+                    e.dc_ips.insert(ip);
+                }
+                Err(_) => {
+                    e.dc_names.insert(host_short(dc));
+                }
+            }
+        }
+        e
+    }
+
+    /// Learns from one event. Called by the engine before the detectors see the event.
+    pub fn observe(&mut self, ev: &IdentityEvent) {
+        if let (Some(id), Some(observer)) = (ev.evidence.event_id, &ev.observer) {
+            if DC_ONLY_EVENT_IDS.contains(&id) && self.dc_names.len() < MAX_LEARNED {
+                self.dc_names.insert(host_short(observer));
+            }
+        }
+        if let EventKind::GroupMembershipChange {
+            member: Some(member),
+            added: true,
+            ..
+        } = &ev.kind
+        {
+            if let Some(group) = &ev.target {
+                if self.is_privileged_group(group) && self.sensitive_accounts.len() < MAX_LEARNED {
+                    self.sensitive_accounts.insert(member.key());
+                }
+            }
+        }
+    }
+
+    /// A domain controller's machine account (`DC01$`), by what is known of DCs.
+    pub fn is_dc_account(&self, a: &Account) -> bool {
+        a.is_machine() && self.dc_names.contains(a.key().trim_end_matches('$'))
+    }
+
+    pub fn is_dc_host(&self, h: &Host) -> bool {
+        h.ip.is_some_and(|ip| self.dc_ips.contains(&ip))
+            || h.short_name().is_some_and(|n| self.dc_names.contains(&n))
+    }
+
+    /// Whether the machine that wrote an event is a known DC.
+    pub fn observer_is_dc(&self, ev: &IdentityEvent) -> bool {
+        ev.observer_short()
+            .is_some_and(|o| self.dc_names.contains(&o))
+    }
+
+    /// Built-in administrator and krbtgt, configured accounts, and members added to privileged
+    /// groups during the stream.
+    pub fn is_sensitive_account(&self, a: &Account) -> bool {
+        matches!(a.rid(), Some(ADMINISTRATOR_RID) | Some(KRBTGT_RID))
+            || a.name.eq_ignore_ascii_case("administrator")
+            || a.name.eq_ignore_ascii_case("krbtgt")
+            || self.sensitive_accounts.contains(&a.key())
+            || self.is_dc_account(a)
+            || self.is_honeytoken(a)
+    }
+
+    /// Built-in privileged groups (by RID or well-known name) and configured ones.
+    pub fn is_privileged_group(&self, g: &Account) -> bool {
+        wellknown::is_privileged_group(Some(&g.name), g.sid.as_deref())
+            || self.sensitive_groups.contains(&g.key())
+    }
+
+    pub fn is_honeytoken(&self, a: &Account) -> bool {
+        !self.honeytokens.is_empty() && self.honeytokens.contains(&a.key())
+    }
+
+    /// Known DCs (learned and configured), lower-case short names.
+    pub fn domain_controllers(&self) -> impl Iterator<Item = &str> {
+        self.dc_names.iter().map(String::as_str)
+    }
+}
+
+fn short(s: &str) -> &str {
+    s.rsplit('\\').next().unwrap_or(s)
+}
+
+fn host_short(s: &str) -> String {
+    let s = s.trim().trim_start_matches('\\');
+    s.split('.')
+        .next()
+        .unwrap_or(s)
+        .trim_end_matches('$')
+        .to_ascii_lowercase()
+}

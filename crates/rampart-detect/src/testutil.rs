@@ -1,0 +1,71 @@
+//! Builders for detector tests.
+
+use crate::engine::{Detector, Engine, EngineConfig};
+use chrono::TimeZone;
+use rampart_core::{Account, Alert, EventKind, Evidence, Host, IdentityEvent, Outcome, Timestamp};
+use std::sync::Arc;
+
+pub fn t(secs: i64) -> Timestamp {
+    chrono::Utc
+        .timestamp_opt(1_600_000_000 + secs, 0)
+        .single()
+        .expect("valid test time")
+}
+
+/// An event at `secs` from the test epoch, recorded by `DC01.corp.local` with evidence id `event_id`.
+pub fn ev(secs: i64, event_id: u32, kind: EventKind) -> IdentityEvent {
+    let mut e = IdentityEvent::new(
+        t(secs),
+        kind,
+        Evidence {
+            source: Arc::from("test.evtx"),
+            record: secs.unsigned_abs() + 1,
+            event_id: Some(event_id),
+        },
+    );
+    e.observer = Some("DC01.corp.local".to_string());
+    e
+}
+
+pub fn acct(name: &str) -> Account {
+    Account::new(name, Some("CORP"))
+}
+
+pub fn acct_sid(name: &str, sid: &str) -> Account {
+    Account::new(name, Some("CORP")).with_sid(Some(sid))
+}
+
+pub fn ip(addr: &str) -> Host {
+    Host::from_parts(None, Some(addr)).expect("valid test address")
+}
+
+pub fn with(
+    mut e: IdentityEvent,
+    actor: Option<Account>,
+    source: Option<Host>,
+    target: Option<Account>,
+) -> IdentityEvent {
+    e.actor = actor;
+    e.source = source;
+    e.target = target;
+    e
+}
+
+pub fn failed(mut e: IdentityEvent, code: u32) -> IdentityEvent {
+    e.outcome = Outcome::Failure(code);
+    e
+}
+
+pub fn observed_by(mut e: IdentityEvent, observer: &str) -> IdentityEvent {
+    e.observer = Some(observer.to_string());
+    e
+}
+
+/// Runs one detector over events through a real engine and returns the alerts.
+pub fn run(detector: Box<dyn Detector>, events: &[IdentityEvent]) -> Vec<Alert> {
+    let mut engine = Engine::with_detectors(&EngineConfig::default(), vec![detector]);
+    for e in events {
+        engine.process(e);
+    }
+    engine.finish()
+}
