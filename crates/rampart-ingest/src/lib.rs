@@ -1,1 +1,84 @@
+//! Event-log sources for Rampart.
+//!
+//! Readers turn a file into [`WinEvent`]s (a Windows event with its system header and its
+//! `EventData` as name/value pairs, whatever the file format), and the mappers in [`mappers`]
+//! (one file per Windows event family) turn those into [`IdentityEvent`]s. Readers never decide
+//! what is an attack; mappers only say what happened.
+//!
+//! ```text
+//! discover(paths) ─► InputFile ─► read_file ─► evtx.rs | json.rs ─► WinEvent ─► mappers ─► EventSink
+//! ```
 
+pub mod discover;
+pub mod error;
+pub mod evtx;
+pub mod json;
+pub mod mappers;
+pub mod winevent;
+
+pub use discover::{discover, Format, InputFile};
+pub use error::{IngestError, Warning};
+pub use winevent::WinEvent;
+
+use rampart_core::IdentityEvent;
+
+/// Options for reading one file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Threads the EVTX parser may use for one file (chunks are parsed in parallel).
+    pub threads: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { threads: 1 }
+    }
+}
+
+/// Counts for one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadStats {
+    /// Records read (EVTX records, JSON lines holding an event).
+    pub records: u64,
+    /// Identity events produced.
+    pub events: u64,
+    /// Records of an event id no mapper handles: counted, not errors.
+    pub unknown: u64,
+    /// Records or chunks that could not be read (each reported as a [`Warning`]).
+    pub skipped: u64,
+    /// Bytes of the file (compressed size for `.gz`).
+    pub bytes: u64,
+}
+
+impl ReadStats {
+    pub fn add(&mut self, o: &ReadStats) {
+        self.records += o.records;
+        self.events += o.events;
+        self.unknown += o.unknown;
+        self.skipped += o.skipped;
+        self.bytes += o.bytes;
+    }
+}
+
+/// Where a reader delivers what it read. Events come in batches, in record order.
+pub trait EventSink {
+    /// Receives a batch of events. Returning `false` asks the reader to stop early.
+    fn events(&mut self, batch: Vec<IdentityEvent>) -> bool;
+    /// A record, chunk or line that could not be read; the reader goes on with the rest.
+    fn warning(&mut self, warning: Warning);
+    /// Progress: records read so far in this file (called every few thousand records).
+    fn progress(&mut self, _records: u64) {}
+}
+
+/// Reads one file, delivering its events to `sink`. A damaged record or chunk is reported as a
+/// warning and skipped; only a file that cannot be read at all is an error.
+pub fn read_file(
+    file: &InputFile,
+    opts: &ReadOptions,
+    sink: &mut dyn EventSink,
+) -> Result<ReadStats, IngestError> {
+    match file.format {
+        Format::Evtx => evtx::read(file, opts, sink),
+        Format::JsonLines => json::read(file, opts, sink),
+    }
+}

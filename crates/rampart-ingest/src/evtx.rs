@@ -1,0 +1,998 @@
+//! EVTX reader.
+//!
+//! Performance is the point of this file: a domain controller's Security log holds millions of
+//! records, and most of them (5156 firewall, 4703 token rights, 4658 handle closed…) mean
+//! nothing to identity detection. So the work is done where the `evtx` crate does its own, on
+//! its worker threads, inside the [`EvtxParser::serialized_records`] closure: each record is
+//! rendered to JSON bytes, its event id, channel and provider are picked out of those bytes
+//! with `memchr` (no JSON parse), and only records some mapper handles are parsed (into a
+//! [`WinEvent`], through a small borrowing serde visitor rather than `serde_json::Value`) and
+//! mapped. The consumer thread only batches events for the sink.
+//!
+//! Damage is reported, never fatal: a chunk that cannot be read, a record that cannot be parsed,
+//! a chunk whose CRC32 does not match, all become [`Warning`]s naming the file, the chunk, its
+//! offset and the record id where known, and reading goes on. Checksums are *not* validated
+//! by the parser (`validate_checksums(false)`): with validation on, `evtx` drops a whole chunk
+//! whose CRC32 does not match, yet such chunks are usually intact (logs copied while open,
+//! recovered from shadow copies, or written by tools that leave the CRC out, like
+//! `oev__Application_no_crc32.evtx`); their records are parsed individually and a record that
+//! really is damaged fails on its own. We check the CRC32 ourselves and warn instead.
+//!
+//! A panic inside the parser (a bug on a malformed file) is caught and becomes an
+//! [`IngestError::Panic`] for that file, so that one bad file never ends a scan.
+
+use crate::discover::InputFile;
+use crate::error::{IngestError, Warning};
+use crate::mappers;
+use crate::winevent::WinEvent;
+use crate::{EventSink, ReadOptions, ReadStats};
+use evtx::err::EvtxError;
+use evtx::{EvtxChunkHeader, EvtxParser, EvtxRecord, ParserSettings};
+use memchr::memmem;
+use rampart_core::{IdentityEvent, Timestamp};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use std::fmt;
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+/// Size of the EVTX file header; chunk `n` starts at `FILE_HEADER + n * CHUNK_SIZE`.
+pub const FILE_HEADER: u64 = 4096;
+pub const CHUNK_SIZE: u64 = 65536;
+const CHUNK_HEADER: usize = 512;
+
+/// Events handed to the sink at a time.
+const BATCH: usize = 1024;
+/// Records between two progress reports.
+const PROGRESS_EVERY: u64 = 4096;
+
+/// The byte offset of chunk `n` in the file.
+pub fn chunk_offset(n: u64) -> u64 {
+    FILE_HEADER + n * CHUNK_SIZE
+}
+
+/// What the worker threads make of one record.
+enum Rec {
+    /// No mapper handles this record's (log, event id).
+    Unknown,
+    /// Mapped (possibly to nothing: handled, but nothing about identities).
+    Mapped(Vec<IdentityEvent>),
+    /// A record a mapper would handle but whose JSON could not be read.
+    Bad(String),
+}
+
+struct RecordOut {
+    record_id: u64,
+    rec: Rec,
+    /// Set on the first record of a chunk whose CRC32 does not match.
+    chunk_warning: Option<String>,
+}
+
+/// Reads one EVTX file (plain or gzipped) into `sink`.
+pub fn read(
+    file: &InputFile,
+    opts: &ReadOptions,
+    sink: &mut dyn EventSink,
+) -> Result<ReadStats, IngestError> {
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_inner(file, opts, sink)
+    }));
+    match caught {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_string());
+            Err(IngestError::Panic {
+                path: file.display.clone(),
+                message,
+            })
+        }
+    }
+}
+
+fn settings(opts: &ReadOptions) -> ParserSettings {
+    ParserSettings::new()
+        .num_threads(opts.threads.max(1))
+        .validate_checksums(false)
+        .indent(false)
+        .separate_json_attributes(false)
+}
+
+fn read_inner(
+    file: &InputFile,
+    opts: &ReadOptions,
+    sink: &mut dyn EventSink,
+) -> Result<ReadStats, IngestError> {
+    let corrupt = |e: EvtxError| IngestError::Corrupt {
+        path: file.display.clone(),
+        offset: Some(0),
+        message: format!("not a readable EVTX file: {}", error_chain(&e)),
+    };
+    let mut stats = ReadStats {
+        bytes: file.size,
+        ..ReadStats::default()
+    };
+    let mut chunks = ChunkIndex::default();
+    if file.compressed {
+        let data = crate::json::gunzip_all(file)?;
+        let mut parser = EvtxParser::from_buffer(data)
+            .map_err(corrupt)?
+            .with_configuration(settings(opts));
+        drain(&mut parser, file, sink, &mut stats, &mut chunks)?;
+    } else {
+        let mut parser = EvtxParser::from_path(&file.path)
+            .map_err(|e| match e {
+                EvtxError::InputError(evtx::err::InputError::FailedToOpenFile {
+                    source, ..
+                }) => IngestError::io(&file.display, source),
+                e => corrupt(e),
+            })?
+            .with_configuration(settings(opts));
+        drain(&mut parser, file, sink, &mut stats, &mut chunks)?;
+    }
+    Ok(stats)
+}
+
+fn drain<T: Read + Seek>(
+    parser: &mut EvtxParser<T>,
+    file: &InputFile,
+    sink: &mut dyn EventSink,
+    stats: &mut ReadStats,
+    chunks: &mut ChunkIndex,
+) -> Result<(), IngestError> {
+    let source = file.display.clone();
+    let worker_source = source.clone();
+    let records = parser.serialized_records(move |record| process(record, &worker_source));
+    let mut batch: Vec<IdentityEvent> = Vec::with_capacity(BATCH);
+    let mut seen: u64 = 0;
+    let mut no_magic = NoMagicRun::default();
+    for item in records {
+        seen += 1;
+        if let Err(EvtxError::FailedToParseChunk {
+            chunk_id,
+            source: cause,
+        }) = &item
+        {
+            if is_bad_magic(cause) {
+                stats.skipped += 1;
+                no_magic.add(*chunk_id, &error_chain(cause.as_ref()), &source, sink);
+                continue;
+            }
+        }
+        no_magic.flush(&source, sink);
+        match item {
+            Ok(out) => {
+                if let Some(msg) = out.chunk_warning {
+                    let chunk = chunks.chunk_of(file, out.record_id);
+                    sink.warning(Warning {
+                        offset: chunk.map(chunk_offset),
+                        chunk,
+                        ..Warning::file(&source, msg)
+                    });
+                }
+                match out.rec {
+                    Rec::Unknown => {
+                        stats.records += 1;
+                        stats.unknown += 1;
+                    }
+                    Rec::Mapped(events) => {
+                        stats.records += 1;
+                        stats.events += events.len() as u64;
+                        batch.extend(events);
+                        if batch.len() >= BATCH && !sink.events(std::mem::take(&mut batch)) {
+                            return Ok(());
+                        }
+                    }
+                    Rec::Bad(msg) => {
+                        stats.skipped += 1;
+                        let chunk = chunks.chunk_of(file, out.record_id);
+                        sink.warning(Warning {
+                            offset: chunk.map(chunk_offset),
+                            chunk,
+                            record: Some(out.record_id),
+                            ..Warning::file(&source, msg)
+                        });
+                    }
+                }
+            }
+            Err(e) => {
+                stats.skipped += 1;
+                sink.warning(warning_of(&e, &source, file, chunks));
+            }
+        }
+        if seen % PROGRESS_EVERY == 0 {
+            sink.progress(stats.records);
+        }
+    }
+    no_magic.flush(&source, sink);
+    if !batch.is_empty() {
+        sink.events(batch);
+    }
+    sink.progress(stats.records);
+    Ok(())
+}
+
+fn is_bad_magic(e: &evtx::err::ChunkError) -> bool {
+    matches!(
+        e,
+        evtx::err::ChunkError::FailedToParseChunkHeader(
+            evtx::err::DeserializationError::InvalidEvtxChunkMagic { .. }
+        )
+    )
+}
+
+/// Consecutive chunks without a chunk header, reported as one warning. Logs are often followed
+/// by slack (space allocated but never written, or stale disk content) that is not a chunk;
+/// one warning per 64 KiB of it would bury the warnings that matter.
+#[derive(Default)]
+struct NoMagicRun {
+    run: Option<(u64, u64, String)>,
+}
+
+impl NoMagicRun {
+    fn add(&mut self, chunk: u64, message: &str, source: &Arc<str>, sink: &mut dyn EventSink) {
+        match &mut self.run {
+            Some((_, last, _)) if *last + 1 == chunk => *last = chunk,
+            _ => {
+                self.flush(source, sink);
+                self.run = Some((chunk, chunk, message.to_string()));
+            }
+        }
+    }
+
+    fn flush(&mut self, source: &Arc<str>, sink: &mut dyn EventSink) {
+        let Some((first, last, message)) = self.run.take() else {
+            return;
+        };
+        let message = if first == last {
+            format!("{message}; chunk skipped")
+        } else {
+            format!(
+                "chunks {first}-{last} (to offset {:#x}) have no chunk header ({message}); {} chunks skipped",
+                chunk_offset(last + 1),
+                last - first + 1
+            )
+        };
+        sink.warning(Warning {
+            offset: Some(chunk_offset(first)),
+            chunk: Some(first),
+            ..Warning::file(source, message)
+        });
+    }
+}
+
+/// Runs on the parser's worker threads, once per record.
+fn process(
+    record: evtx::err::Result<EvtxRecord<'_>>,
+    source: &Arc<str>,
+) -> evtx::err::Result<RecordOut> {
+    let record = record?;
+    let record_id = record.event_record_id;
+    let header_time = jiff_to_chrono(record.timestamp);
+    let chunk_warning = chunk_checksum_warning(&record);
+    let rendered = record.into_json_bytes()?;
+    let rec = map_record(&rendered.data, record_id, header_time, source);
+    Ok(RecordOut {
+        record_id,
+        rec,
+        chunk_warning,
+    })
+}
+
+/// The CRC32 check `validate_checksums` would do, done once per chunk (on its first record) so
+/// that a mismatch is a warning instead of a lost chunk.
+fn chunk_checksum_warning(record: &EvtxRecord<'_>) -> Option<String> {
+    let chunk = record.chunk;
+    let header = chunk.header;
+    if record.event_record_id != header.first_event_record_id
+        || header.flags.contains(evtx::ChunkFlags::NO_CRC32)
+    {
+        return None;
+    }
+    let data = chunk.data;
+    let header_crc = {
+        let (a, b) = (data.get(..120)?, data.get(128..CHUNK_HEADER)?);
+        let mut both = Vec::with_capacity(a.len() + b.len());
+        both.extend_from_slice(a);
+        both.extend_from_slice(b);
+        evtx::checksum_ieee(&both)
+    };
+    if header_crc != header.header_chunk_checksum {
+        return Some(format!(
+            "chunk header CRC32 mismatch (stored {:#010x}, computed {header_crc:#010x}); records read anyway",
+            header.header_chunk_checksum
+        ));
+    }
+    let records = data.get(CHUNK_HEADER..header.free_space_offset as usize)?;
+    let crc = evtx::checksum_ieee(records);
+    (crc != header.events_checksum).then(|| {
+        format!(
+            "chunk records CRC32 mismatch (stored {:#010x}, computed {crc:#010x}); records read anyway",
+            header.events_checksum
+        )
+    })
+}
+
+fn jiff_to_chrono(ts: evtx::Timestamp) -> Option<Timestamp> {
+    let ns = ts.as_nanosecond();
+    let secs = i64::try_from(ns.div_euclid(1_000_000_000)).ok()?;
+    let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).ok()?;
+    chrono::DateTime::from_timestamp(secs, nanos)
+}
+
+/// Earliest plausible event time; a record header older than this carries no real time
+/// (a zeroed FILETIME is 1601) and the `TimeCreated` of the XML is used instead.
+const PLAUSIBLE_SINCE_SECS: i64 = 315_532_800; // 1980-01-01
+
+/// Turns one rendered record into events: pre-filter on bytes, then parse and map.
+fn map_record(
+    json: &[u8],
+    record_id: u64,
+    header_time: Option<Timestamp>,
+    source: &Arc<str>,
+) -> Rec {
+    let Some(head) = scan_header(json) else {
+        return Rec::Unknown;
+    };
+    if !mappers::is_interesting_record(head.event_id, head.channel, head.provider) {
+        return Rec::Unknown;
+    }
+    let doc: RecordDoc = match serde_json::from_slice(json) {
+        Ok(d) => d,
+        Err(e) => return Rec::Bad(format!("record JSON unreadable: {e}")),
+    };
+    let sys = doc.event.system;
+    let time = header_time
+        .filter(|t| t.timestamp() >= PLAUSIBLE_SINCE_SECS)
+        .or_else(|| sys.time_created.as_deref().and_then(parse_time))
+        .or(header_time);
+    let Some(time) = time else {
+        return Rec::Bad("record has no usable timestamp".to_string());
+    };
+    let mut data = doc.event.data;
+    if let Some(uid) = sys.user_id {
+        if !data.iter().any(|(k, _)| k == "UserID") {
+            data.push(("UserID".to_string(), uid));
+        }
+    }
+    let ev = WinEvent {
+        event_id: sys.event_id.unwrap_or(head.event_id),
+        provider: sys.provider.unwrap_or_default(),
+        channel: sys.channel.unwrap_or_default(),
+        computer: sys.computer.unwrap_or_default(),
+        time,
+        record_id: sys.record_id.unwrap_or(record_id),
+        data,
+    };
+    match mappers::map(&ev, source) {
+        Some(events) => Rec::Mapped(events),
+        None => Rec::Unknown,
+    }
+}
+
+fn parse_time(s: &str) -> Option<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.with_timezone(&chrono::Utc))
+}
+
+/// What the pre-filter reads from a rendered record without parsing it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Head<'a> {
+    pub event_id: u32,
+    pub channel: &'a [u8],
+    pub provider: &'a [u8],
+}
+
+/// Picks the event id, channel and provider name out of the JSON `evtx` renders:
+/// `{"Event":{…,"System":{"Provider":{"#attributes":{"Name":"…"}},"EventID":4624 | {"#attributes":…,"#text":7045},…,"Channel":"Security",…`.
+/// `None` when there is no event id. The first occurrences are the `System` ones: `System`
+/// comes before `EventData`/`UserData` in every record.
+pub(crate) fn scan_header(json: &[u8]) -> Option<Head<'_>> {
+    let id_at = memmem::find(json, b"\"EventID\":")? + b"\"EventID\":".len();
+    let event_id = scan_event_id(&json[id_at..])?;
+    let provider = memmem::find(&json[..id_at], b"\"Provider\":")
+        .and_then(|p| {
+            let from = p + b"\"Provider\":".len();
+            // The name is in the provider's attributes, a few bytes on.
+            let window = &json[from..id_at];
+            memmem::find(window, b"\"Name\":").map(|n| string_at(&window[n + b"\"Name\":".len()..]))
+        })
+        .unwrap_or_default();
+    let channel = memmem::find(&json[id_at..], b"\"Channel\":")
+        .map(|c| string_at(&json[id_at + c + b"\"Channel\":".len()..]))
+        .unwrap_or_default();
+    Some(Head {
+        event_id,
+        channel,
+        provider,
+    })
+}
+
+/// The event id at the start of `s`: `4624`, `"4624"` or `{"#attributes":{…},"#text":7045}`.
+fn scan_event_id(s: &[u8]) -> Option<u32> {
+    let s = trim_start(s);
+    match s.first()? {
+        b'{' => {
+            let t = memmem::find(s, b"\"#text\":")?;
+            scan_event_id(&s[t + b"\"#text\":".len()..])
+        }
+        b'"' => digits(&s[1..]),
+        _ => digits(s),
+    }
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n == 0 || n > 9 {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for b in &s[..n] {
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Some(v)
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    &s[n..]
+}
+
+/// The raw bytes of the JSON string starting `s` (after optional white space), empty when it
+/// is not a string (`null`). Escapes are left as they are: names of channels and providers
+/// have none.
+fn string_at(s: &[u8]) -> &[u8] {
+    let s = trim_start(s);
+    match s.strip_prefix(b"\"") {
+        Some(rest) => {
+            let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+            &rest[..end]
+        }
+        None => &[],
+    }
+}
+
+/// Converts an `evtx` error into a warning naming where it happened.
+fn warning_of(
+    e: &EvtxError,
+    source: &Arc<str>,
+    file: &InputFile,
+    chunks: &mut ChunkIndex,
+) -> Warning {
+    let message = error_chain(e);
+    match e {
+        EvtxError::FailedToParseChunk { chunk_id, .. } => Warning {
+            offset: Some(chunk_offset(*chunk_id)),
+            chunk: Some(*chunk_id),
+            ..Warning::file(source, format!("{message}; chunk skipped"))
+        },
+        EvtxError::FailedToReadRecordAt { chunk, offset, .. } => Warning {
+            offset: Some(chunk.map_or(*offset, |c| chunk_offset(c) + offset)),
+            chunk: *chunk,
+            ..Warning::file(source, format!("{message}; record skipped"))
+        },
+        EvtxError::FailedToParseRecord { record_id, .. } => {
+            let chunk = chunks.chunk_of(file, *record_id);
+            Warning {
+                offset: chunk.map(chunk_offset),
+                chunk,
+                record: Some(*record_id),
+                ..Warning::file(source, format!("{message}; record skipped"))
+            }
+        }
+        _ => Warning::file(source, message),
+    }
+}
+
+/// An error with its causes: `evtx`'s top-level messages ("Failed to parse chunk number 3")
+/// say where, their sources say what.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// The record-id range of each chunk, read from the chunk headers on first need (errors are
+/// rare, and only errors need to know which chunk a record id is in).
+#[derive(Default)]
+struct ChunkIndex {
+    ranges: Option<Vec<(u64, u64)>>,
+}
+
+impl ChunkIndex {
+    fn chunk_of(&mut self, file: &InputFile, record_id: u64) -> Option<u64> {
+        let ranges = self.ranges.get_or_insert_with(|| read_chunk_ranges(file));
+        ranges
+            .iter()
+            .position(|(first, last)| (*first..=*last).contains(&record_id))
+            .map(|n| n as u64)
+    }
+}
+
+fn read_chunk_ranges(file: &InputFile) -> Vec<(u64, u64)> {
+    let ranges = if file.compressed {
+        crate::json::gunzip_all(file)
+            .ok()
+            .map(|data| ranges_from(&mut std::io::Cursor::new(data)))
+    } else {
+        std::fs::File::open(&file.path)
+            .ok()
+            .map(|mut f| ranges_from(&mut f))
+    };
+    ranges.unwrap_or_default()
+}
+
+fn ranges_from<R: Read + Seek>(r: &mut R) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut header = [0u8; CHUNK_HEADER];
+    for n in 0.. {
+        if r.seek(SeekFrom::Start(chunk_offset(n))).is_err() || r.read_exact(&mut header).is_err() {
+            break;
+        }
+        // A damaged header keeps its slot (an empty range) so later chunks keep their numbers.
+        out.push(match EvtxChunkHeader::from_bytes(&header) {
+            Ok(h) => (h.first_event_record_id, h.last_event_record_id),
+            Err(_) => (1, 0),
+        });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The record document, deserialized without building a `serde_json::Value`.
+
+#[derive(Deserialize)]
+struct RecordDoc {
+    #[serde(rename = "Event")]
+    event: EventDoc,
+}
+
+struct EventDoc {
+    system: SystemDoc,
+    data: Vec<(String, String)>,
+}
+
+impl<'de> Deserialize<'de> for EventDoc {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EventDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an Event object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventDoc, A::Error> {
+                let mut system = SystemDoc::default();
+                let mut data = Vec::new();
+                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
+                    match key.as_str() {
+                        "System" => system = map.next_value()?,
+                        "EventData" | "UserData" => map.next_value_seed(Flatten {
+                            out: &mut data,
+                            key: None,
+                        })?,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(EventDoc { system, data })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[derive(Default)]
+struct SystemDoc {
+    provider: Option<String>,
+    event_id: Option<u32>,
+    channel: Option<String>,
+    computer: Option<String>,
+    record_id: Option<u64>,
+    time_created: Option<String>,
+    user_id: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for SystemDoc {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SystemDoc;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a System object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SystemDoc, A::Error> {
+                let mut s = SystemDoc::default();
+                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
+                    match key.as_str() {
+                        "Provider" => s.provider = map.next_value::<Attr<NameAttr>>()?.0.name,
+                        "EventID" => s.event_id = map.next_value::<Flex>()?.0.map(|v| v as u32),
+                        "Channel" => s.channel = map.next_value::<Flex>()?.1,
+                        "Computer" => s.computer = map.next_value::<Flex>()?.1,
+                        "EventRecordID" => s.record_id = map.next_value::<Flex>()?.0,
+                        "TimeCreated" => {
+                            s.time_created = map.next_value::<Attr<TimeAttr>>()?.0.system_time
+                        }
+                        "Security" => s.user_id = map.next_value::<Attr<UserAttr>>()?.0.user_id,
+                        _ => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(s)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A map key, borrowed when it has no escapes.
+struct KeyStr<'a>(std::borrow::Cow<'a, str>);
+
+impl KeyStr<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyStr<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyStr<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(KeyStr(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyStr(std::borrow::Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// `{"#attributes": T}`, or `null`, or anything else (then `T::default()`).
+struct Attr<T>(T);
+
+impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Attr<T> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
+            type Value = Attr<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an element with attributes")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr<T>, A::Error> {
+                let mut out = T::default();
+                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
+                    if key.as_str() == "#attributes" {
+                        out = map.next_value()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Attr(out))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Attr<T>, E> {
+                Ok(Attr(T::default()))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Attr<T>, E> {
+                Ok(Attr(T::default()))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Attr<T>, E> {
+                Ok(Attr(T::default()))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Attr<T>, E> {
+                Ok(Attr(T::default()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Attr<T>, E> {
+                Ok(Attr(T::default()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Attr<T>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Attr(T::default()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct NameAttr {
+    #[serde(rename = "Name", default, deserialize_with = "flex_string")]
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct TimeAttr {
+    #[serde(rename = "SystemTime", default, deserialize_with = "flex_string")]
+    system_time: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct UserAttr {
+    #[serde(rename = "UserID", default, deserialize_with = "flex_string")]
+    user_id: Option<String>,
+}
+
+fn flex_string<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Flex::deserialize(d)?.1)
+}
+
+/// A scalar that may be a number, a string, `null`, or `{"#text": …}`: as a number (when it is
+/// one) and as text.
+#[derive(Default)]
+pub(crate) struct Flex(pub Option<u64>, pub Option<String>);
+
+impl<'de> Deserialize<'de> for Flex {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Flex;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a string")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Flex, E> {
+                Ok(Flex(Some(v), Some(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Flex, E> {
+                Ok(Flex(u64::try_from(v).ok(), Some(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Flex, E> {
+                Ok(Flex(None, Some(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flex, E> {
+                Ok(Flex(None, Some(v.to_string())))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Flex, E> {
+                Ok(Flex(crate::winevent::parse_u64(v), Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Flex, E> {
+                Ok(Flex(None, None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Flex, E> {
+                Ok(Flex(None, None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flex, A::Error> {
+                let mut out = Flex(None, None);
+                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
+                    if key.as_str() == "#text" {
+                        out = map.next_value()?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Flex, A::Error> {
+                let first: Option<Flex> = seq.next_element()?;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(first.unwrap_or_default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Flattens `EventData`/`UserData` into name/value pairs:
+/// - `{"TargetUserName": "bob", "LogonType": 3}` → (`TargetUserName`, `bob`), (`LogonType`, `3`);
+/// - `UserData`'s wrapper element (`{"LogFileCleared": {…}}`) is looked through;
+/// - `{"Data": {"#text": ["a", "b"]}}` (unnamed data) → (`Data`, `a\nb`);
+/// - `#attributes` are dropped, `null` values left out.
+pub(crate) struct Flatten<'v> {
+    pub out: &'v mut Vec<(String, String)>,
+    pub key: Option<String>,
+}
+
+impl Flatten<'_> {
+    fn push(self, value: String) {
+        let key = self.key.unwrap_or_else(|| "Data".to_string());
+        self.out.push((key, value));
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Flatten<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Flatten<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("event data")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.push(v.to_string());
+        Ok(())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.push(v);
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.push(v.to_string());
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.push(v.to_string());
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.push(v.to_string());
+        Ok(())
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.push(v.to_string());
+        Ok(())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut parts = Vec::new();
+        while seq
+            .next_element_seed(Flatten {
+                out: &mut parts,
+                key: self.key.clone(),
+            })?
+            .is_some()
+        {}
+        if !parts.is_empty() {
+            let joined = parts
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+                .join("\n");
+            self.push(joined);
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let out = self.out;
+        while let Some(key) = map.next_key::<KeyStr<'de>>()? {
+            match key.as_str() {
+                "#attributes" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "#text" => map.next_value_seed(Flatten {
+                    out: &mut *out,
+                    key: self.key.clone(),
+                })?,
+                k => map.next_value_seed(Flatten {
+                    out: &mut *out,
+                    key: Some(k.to_string()),
+                })?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REC_4662: &str = r##"{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing","Guid":"{54849625-5478-4994-a5ba-3e3b0328c30d}"}},"EventID":4662,"Version":0,"Level":0,"Task":14080,"Opcode":0,"Keywords":"0x8020000000000000","TimeCreated":{"#attributes":{"SystemTime":"2019-05-08T02:10:43.4872170Z"}},"EventRecordID":202791,"Correlation":null,"Execution":{"#attributes":{"ProcessID":444,"ThreadID":4632}},"Channel":"Security","Computer":"DC1.insecurebank.local","Security":null},"EventData":{"SubjectUserSid":"S-1-5-21-738609754-2819869699-4189121830-500","SubjectUserName":"Administrator","SubjectDomainName":"insecurebank","SubjectLogonId":"0x40c6511","ObjectServer":"DS","ObjectType":"%{19195a5b-6da0-11d0-afd3-00c04fd930c9}","ObjectName":"%{c6faf700-bfe4-452a-a766-424f84c29583}","OperationType":"Object Access","HandleId":"0x0","AccessList":"%%7688\r\n\t\t\t\t","AccessMask":"0x100","Properties":"%%7688\r\n\t\t{1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}\r\n\t{19195a5b-6da0-11d0-afd3-00c04fd930c9}\r\n","AdditionalInfo":"-","AdditionalInfo2":""}}}"##;
+
+    const REC_104: &str = r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Eventlog","Guid":"{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}"}},"EventID":104,"Version":0,"TimeCreated":{"#attributes":{"SystemTime":"2019-04-27T21:04:25.7334012Z"}},"EventRecordID":9252,"Channel":"System","Computer":"DESKTOP-JR78RLP","Security":{"#attributes":{"UserID":"S-1-5-21-979008924-657238111-836329461-1002"}}},"UserData":{"LogFileCleared":{"#attributes":{"xmlns":"y"},"SubjectUserName":"jwrig","SubjectDomainName":"DESKTOP-JR78RLP","Channel":"Windows PowerShell","BackupPath":null}}}}"##;
+
+    const REC_7045: &str = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Service Control Manager","Guid":"{555908d1-a6d7-4695-8e1e-26931d2012f4}","EventSourceName":"Service Control Manager"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"TimeCreated":{"#attributes":{"SystemTime":"2016-09-20T16:35:46.5908203Z"}},"EventRecordID":8424,"Channel":"System","Computer":"IE10Win7","Security":{"#attributes":{"UserID":"S-1-5-21-3463664321-2923530833-3546627382-1000"}}},"EventData":{"ServiceName":"svc","ImagePath":"cmd.exe","ServiceType":"user mode service","StartType":"demand start","AccountName":"LocalSystem"}}}"##;
+
+    #[test]
+    fn scans_header_fields_from_bytes() {
+        let h = scan_header(REC_4662.as_bytes()).unwrap();
+        assert_eq!(h.event_id, 4662);
+        assert_eq!(h.channel, b"Security");
+        assert_eq!(h.provider, b"Microsoft-Windows-Security-Auditing");
+        let h = scan_header(REC_7045.as_bytes()).unwrap();
+        assert_eq!(h.event_id, 7045);
+        assert_eq!(h.provider, b"Service Control Manager");
+        // The System channel, not UserData's.
+        let h = scan_header(REC_104.as_bytes()).unwrap();
+        assert_eq!((h.event_id, h.channel), (104, &b"System"[..]));
+        assert_eq!(scan_event_id(br##""1","x""##), Some(1));
+        assert_eq!(
+            scan_event_id(br##"{"#attributes":{"Qualifiers":"16384"},"#text":"1"}"##),
+            Some(1)
+        );
+        assert_eq!(scan_event_id(b"null"), None);
+        assert!(scan_header(b"{}").is_none());
+        assert!(scan_header(b"\"EventID\":").is_none());
+        let h = scan_header(br##"{"EventID":5,"Channel":null}"##).unwrap();
+        assert_eq!((h.channel, h.provider), (&b""[..], &b""[..]));
+    }
+
+    #[test]
+    fn maps_a_rendered_record() {
+        let src: Arc<str> = Arc::from("dc.evtx");
+        let Rec::Mapped(evs) = map_record(REC_4662.as_bytes(), 1, None, &src) else {
+            panic!("not mapped")
+        };
+        assert_eq!(evs.len(), 1);
+        let e = &evs[0];
+        assert_eq!(e.kind.name(), "directory_replication");
+        assert_eq!(e.evidence.record, 202791);
+        assert_eq!(e.evidence.event_id, Some(4662));
+        assert_eq!(e.observer.as_deref(), Some("DC1.insecurebank.local"));
+        assert_eq!(e.time.to_rfc3339(), "2019-05-08T02:10:43.487217+00:00");
+    }
+
+    #[test]
+    fn flattens_user_data_and_system_user() {
+        let doc: RecordDoc = serde_json::from_str(REC_104).unwrap();
+        assert_eq!(
+            doc.event.data,
+            vec![
+                ("SubjectUserName".to_string(), "jwrig".to_string()),
+                (
+                    "SubjectDomainName".to_string(),
+                    "DESKTOP-JR78RLP".to_string()
+                ),
+                ("Channel".to_string(), "Windows PowerShell".to_string()),
+            ]
+        );
+        assert_eq!(
+            doc.event.system.user_id.as_deref(),
+            Some("S-1-5-21-979008924-657238111-836329461-1002")
+        );
+        let src: Arc<str> = Arc::from("s.evtx");
+        let Rec::Mapped(evs) = map_record(REC_7045.as_bytes(), 1, None, &src) else {
+            panic!("not mapped")
+        };
+        assert_eq!(evs[0].actor.as_ref().unwrap().rid(), Some(1000));
+    }
+
+    #[test]
+    fn flattens_unnamed_data_and_typed_values() {
+        let json = r##"{"Event":{"System":{"EventID":1},"EventData":{"#attributes":{"Name":"X"},"Data":{"#text":["a","b"]},"LogonType":3,"Initiated":true,"Binary":null}}}"##;
+        let doc: RecordDoc = serde_json::from_str(json).unwrap();
+        assert_eq!(
+            doc.event.data,
+            vec![
+                ("Data".to_string(), "a\nb".to_string()),
+                ("LogonType".to_string(), "3".to_string()),
+                ("Initiated".to_string(), "true".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn uninteresting_and_broken_records() {
+        let src: Arc<str> = Arc::from("x");
+        let app = REC_4662
+            .replace("\"Channel\":\"Security\"", "\"Channel\":\"Application\"")
+            .replace(
+                "Microsoft-Windows-Security-Auditing",
+                "Microsoft-Windows-EventSystem",
+            );
+        assert!(matches!(
+            map_record(app.as_bytes(), 1, None, &src),
+            Rec::Unknown
+        ));
+        let broken = &REC_4662[..REC_4662.len() - 40];
+        assert!(matches!(
+            map_record(broken.as_bytes(), 1, None, &src),
+            Rec::Bad(_)
+        ));
+    }
+}
