@@ -41,8 +41,10 @@ impl<K: Eq + Hash + Clone, V> KeyedWindows<K, V> {
         }
     }
 
-    /// Adds an item and returns the key's items within the window, oldest first.
-    pub fn push(&mut self, key: K, time: Timestamp, value: V) -> &VecDeque<(Timestamp, V)> {
+    /// Adds an item and returns the key's items within the window, oldest first; `None` when
+    /// the item is itself older than the window (it arrived late and was dropped), so that a
+    /// late event never triggers on evidence it is not part of.
+    pub fn push(&mut self, key: K, time: Timestamp, value: V) -> Option<&VecDeque<(Timestamp, V)>> {
         self.tick += 1;
         if !self.map.contains_key(&key) && self.map.len() >= self.max_keys {
             self.evict_oldest_keys();
@@ -70,7 +72,8 @@ impl<K: Eq + Hash + Clone, V> KeyedWindows<K, V> {
         while slot.items.len() > max_per_key {
             slot.items.pop_front();
         }
-        &slot.items
+        let kept = slot.items.front().is_some_and(|(t, _)| *t <= time);
+        kept.then_some(&slot.items)
     }
 
     /// The key's items, if any are held.
@@ -167,7 +170,7 @@ mod tests {
         let mut w = KeyedWindows::new(Duration::seconds(60), 10, 100);
         w.push("a", t(0), 1);
         w.push("a", t(30), 2);
-        let items = w.push("a", t(90), 3);
+        let items = w.push("a", t(90), 3).unwrap();
         assert_eq!(
             items.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
             vec![2, 3]
@@ -178,14 +181,14 @@ mod tests {
     fn tolerates_out_of_order_items() {
         let mut w = KeyedWindows::new(Duration::seconds(60), 10, 100);
         w.push("a", t(50), 1);
-        let items = w.push("a", t(20), 2);
+        let items = w.push("a", t(20), 2).unwrap();
         assert_eq!(
             items.iter().map(|(_, v)| *v).collect::<Vec<_>>(),
             vec![2, 1]
         );
-        // Older than the window relative to the newest: dropped at once.
-        let items = w.push("a", t(-100), 3);
-        assert_eq!(items.len(), 2);
+        // Older than the window relative to the newest: dropped at once, and said so.
+        assert!(w.push("a", t(-100), 3).is_none());
+        assert_eq!(w.get(&"a").map(|v| v.len()), Some(2));
     }
 
     #[test]

@@ -42,9 +42,12 @@ impl Detector for AccountEnum {
         }
         let Some(name) = &ev.actor else { return };
         let origin = origin_key(ev);
-        let items = self
+        let Some(items) = self
             .unknown
-            .push(origin.clone(), ev.time, name.name.clone());
+            .push(origin.clone(), ev.time, name.name.clone())
+        else {
+            return;
+        };
         let names: BTreeSet<&str> = items.iter().map(|(_, n)| n.as_str()).collect();
         if names.len() < THRESHOLD {
             return;

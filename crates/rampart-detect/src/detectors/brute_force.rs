@@ -67,7 +67,9 @@ impl Detector for BruteForce {
         if auth_failure(ev) != Some(AuthFailure::BadPassword) {
             return;
         }
-        let items = self.failures.push(key.clone(), ev.time, origin_key(ev));
+        let Some(items) = self.failures.push(key.clone(), ev.time, origin_key(ev)) else {
+            return;
+        };
         let n = items.len();
         let burst = n >= BURST && {
             let first = items[n - BURST].0;

@@ -69,11 +69,17 @@ impl Detector for Kerberoasting {
         let key = actor.key();
         let weak = ticket_etype.is_some_and(etype::is_weak);
         let weak_services = if weak {
-            distinct(self.weak.push(key.clone(), ev.time, svc.clone()))
+            match self.weak.push(key.clone(), ev.time, svc.clone()) {
+                Some(items) => distinct(items),
+                None => return,
+            }
         } else {
             BTreeSet::new()
         };
-        let all_services = distinct(self.any.push(key.clone(), ev.time, svc));
+        let Some(items) = self.any.push(key.clone(), ev.time, svc) else {
+            return;
+        };
+        let all_services = distinct(items);
         let (services, why) = if weak_services.len() >= WEAK_THRESHOLD {
             (
                 weak_services,

@@ -2,8 +2,11 @@
 //! came before (`wevtutil cl`, mimikatz `event::clear`).
 //!
 //! Evidence: [`EventKind::LogCleared`] (Security 1102, System 104 from the Eventlog provider).
-//! Clearing the Security log destroys the audit trail detections depend on and is high; other
-//! logs are medium.
+//! Rampart watches the logs that hold the identity audit trail its detections read: Security
+//! (high: logons, Kerberos, directory changes), System and Directory Service (medium: service
+//! installs, DC health). Clearing an application's operational channel (Sysmon, PowerShell,
+//! …) is an endpoint matter outside identity detection and does not alert here; load a Sigma
+//! rule for it if you want it.
 
 use crate::engine::{Context, Detector};
 use rampart_core::{Alert, AlertKind, EventKind, IdentityEvent, Severity};
@@ -24,6 +27,12 @@ impl Detector for LogCleared {
             return;
         };
         let security = channel.eq_ignore_ascii_case("security");
+        let watched = security
+            || channel.eq_ignore_ascii_case("system")
+            || channel.eq_ignore_ascii_case("directory service");
+        if !watched {
+            return;
+        }
         let host = ev.observer.as_deref().unwrap_or("a host");
         let who = ev
             .actor
@@ -82,6 +91,23 @@ mod tests {
         let alerts = run(Box::new(LogCleared), &[e]);
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn operational_channels_are_out_of_scope() {
+        let e = with(
+            ev(
+                0,
+                104,
+                EventKind::LogCleared {
+                    channel: "Microsoft-Windows-Sysmon/Operational".into(),
+                },
+            ),
+            Some(acct("tony")),
+            None,
+            None,
+        );
+        assert!(run(Box::new(LogCleared), &[e]).is_empty());
     }
 
     #[test]

@@ -69,7 +69,9 @@ impl Detector for PasswordSpray {
         if auth_failure(ev) != Some(AuthFailure::BadPassword) {
             return;
         }
-        let items = self.failures.push(origin.clone(), ev.time, account.clone());
+        let Some(items) = self.failures.push(origin.clone(), ev.time, account.clone()) else {
+            return;
+        };
         let accounts = distinct(items);
         if accounts.len() < THRESHOLD {
             return;

@@ -1,0 +1,349 @@
+//! The `rampart` command line.
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rampart::output::{self, Format};
+use rampart::scan::{self, Progress, ScanObserver, ScanOptions};
+use rampart_core::{Alert, AlertKind, Severity};
+use rampart_detect::EngineConfig;
+use rampart_ingest::{IngestError, InputFile, ReadStats, Warning};
+use rampart_store::{AlertQuery, SqliteStore, Store};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// Identity threat detection for Active Directory.
+///
+/// Rampart reads what domain controllers record (Windows event logs and JSON exports of them)
+/// and tells you, with the evidence, when someone attacks the domain's identities: DCSync,
+/// Kerberoasting, password spraying, rogue DCs, privileged group changes and more.
+#[derive(Parser)]
+#[command(name = "rampart", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan event logs (files or folders) for identity attacks.
+    ///
+    /// Exit status: 0 no alert, 1 alerts found, 2 usage error or nothing readable.
+    Scan(ScanArgs),
+    /// List alerts stored by earlier `scan --db` runs.
+    Alerts(AlertsArgs),
+    /// List the built-in detectors with their alert kinds and ATT&CK techniques.
+    Detectors,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// EVTX files, JSON-lines exports (.json/.jsonl, optionally .gz), or folders of them.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format [default: table on a terminal, else jsonl].
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
+    /// Only report alerts at or above this severity (low, medium, high, critical).
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_severity)]
+    min_severity: Severity,
+    /// Write alerts to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// No progress bar, summary or warnings on standard error (errors still print).
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// Persist events, entities and alerts in this SQLite database (created if missing).
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// Write the scan summary as JSON to FILE.
+    #[arg(long, value_name = "FILE")]
+    stats: Option<PathBuf>,
+    /// Reader threads [default: number of cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Leave out a detector (repeatable; see `rampart detectors`).
+    #[arg(long, value_name = "NAME")]
+    disable: Vec<String>,
+}
+
+#[derive(Args)]
+struct AlertsArgs {
+    /// The database written by `rampart scan --db`.
+    #[arg(long, value_name = "FILE")]
+    db: PathBuf,
+    #[arg(long, short = 'f', value_enum)]
+    format: Option<Format>,
+    #[arg(long, value_name = "LEVEL", default_value = "low", value_parser = parse_severity)]
+    min_severity: Severity,
+    /// Only this alert kind (e.g. dcsync).
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<AlertKind>,
+    /// At most this many alerts.
+    #[arg(long, default_value_t = 1000)]
+    limit: usize,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+fn parse_kind(s: &str) -> Result<AlertKind, String> {
+    s.parse()
+        .map_err(|e: rampart_core::kind::UnknownKind| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(args) => cmd_scan(args),
+        Command::Alerts(args) => cmd_alerts(args),
+        Command::Detectors => cmd_detectors(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("rampart: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Prints warnings and errors as they happen, above the progress bar.
+struct StderrObserver {
+    bar: Option<ProgressBar>,
+    quiet: bool,
+    warnings_shown: u64,
+}
+
+const MAX_WARNINGS_SHOWN: u64 = 50;
+
+impl StderrObserver {
+    fn say(&self, msg: String) {
+        match &self.bar {
+            Some(b) => b.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+}
+
+impl ScanObserver for StderrObserver {
+    fn warning(&mut self, w: &Warning) {
+        if self.quiet {
+            return;
+        }
+        self.warnings_shown += 1;
+        if self.warnings_shown <= MAX_WARNINGS_SHOWN {
+            self.say(format!("warning: {w}"));
+        } else if self.warnings_shown == MAX_WARNINGS_SHOWN + 1 {
+            self.say("warning: more warnings follow; counted in the summary".to_string());
+        }
+    }
+
+    fn file_error(&mut self, e: &IngestError) {
+        self.say(format!("error: {e}"));
+    }
+
+    fn file_done(&mut self, _file: &InputFile, _stats: &ReadStats) {}
+}
+
+fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let stderr_tty = std::io::stderr().is_terminal();
+    let show_progress = stderr_tty && !args.quiet;
+    let format = args.format.unwrap_or(
+        if args.output.is_none() && std::io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Jsonl
+        },
+    );
+    let known: Vec<&str> = rampart_detect::detectors::all()
+        .iter()
+        .map(|d| d.name())
+        .collect();
+    for d in &args.disable {
+        if !known.contains(&d.as_str()) {
+            anyhow::bail!("unknown detector `{d}` (known: {})", known.join(", "));
+        }
+    }
+    let opts = ScanOptions {
+        paths: args.paths.clone(),
+        threads: args.threads.unwrap_or_else(scan::default_threads),
+        engine: EngineConfig {
+            disabled: args.disable.clone(),
+            ..EngineConfig::default()
+        },
+    };
+    let mut store = match &args.db {
+        Some(path) => Some(
+            SqliteStore::open(path)
+                .with_context(|| format!("opening the database {}", path.display()))?,
+        ),
+        None => None,
+    };
+
+    let progress = Progress::default();
+    let bar = show_progress.then(|| {
+        let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(10));
+        b.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut observer = StderrObserver {
+        bar: bar.clone(),
+        quiet: args.quiet,
+        warnings_shown: 0,
+    };
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let report = std::thread::scope(|s| {
+        if let Some(bar) = &bar {
+            let progress = &progress;
+            let done = &done;
+            s.spawn(move || {
+                let started = std::time::Instant::now();
+                while !done.load(Ordering::Relaxed) {
+                    let total = progress.files_total.load(Ordering::Relaxed) as u64;
+                    let files = progress.files_done.load(Ordering::Relaxed) as u64;
+                    let records = progress.records.load(Ordering::Relaxed);
+                    let rate = records as f64 / started.elapsed().as_secs_f64().max(0.001);
+                    bar.set_length(total.max(1));
+                    bar.set_position(files);
+                    bar.set_message(format!(
+                        "{files}/{total} files, {records} records, {} events, {rate:.0} records/s",
+                        progress.events.load(Ordering::Relaxed)
+                    ));
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+        let r = scan::run_scan(
+            &opts,
+            &progress,
+            &mut observer,
+            store.as_mut().map(|s| s as &mut dyn Store),
+        );
+        done.store(true, Ordering::Relaxed);
+        r
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+
+    let shown: Vec<Alert> = report
+        .alerts
+        .iter()
+        .filter(|a| a.severity >= args.min_severity)
+        .cloned()
+        .collect();
+    let color = format == Format::Table
+        && args.output.is_none()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    match &args.output {
+        Some(path) => {
+            let f = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            output::write_alerts(&mut w, format, &shown, &report.totals, false)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            if let Err(e) = output::write_alerts(&mut w, format, &shown, &report.totals, color) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    return Err(e.into());
+                }
+            }
+        }
+    }
+    if let Some(path) = &args.stats {
+        let doc = serde_json::json!({
+            "summary": report.totals,
+            "files": report.files,
+            "errors": report.errors,
+        });
+        std::fs::write(path, serde_json::to_vec_pretty(&doc)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    if !args.quiet {
+        let mut err = std::io::stderr().lock();
+        output::write_summary(&mut err, &report.totals)?;
+        if shown.len() < report.alerts.len() {
+            writeln!(
+                err,
+                "{} alert(s) below --min-severity {} not shown.",
+                report.alerts.len() - shown.len(),
+                args.min_severity
+            )?;
+        }
+    }
+    if report.nothing_readable() {
+        if !args.quiet || report.errors.is_empty() {
+            eprintln!("rampart: nothing readable in the given paths");
+        }
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if shown.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn cmd_alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
+    if !args.db.exists() {
+        anyhow::bail!("{}: no such database", args.db.display());
+    }
+    let store = SqliteStore::open(&args.db)
+        .with_context(|| format!("opening the database {}", args.db.display()))?;
+    let q = AlertQuery {
+        min_severity: Some(args.min_severity),
+        kind: args.kind,
+        limit: Some(args.limit),
+        ..AlertQuery::default()
+    };
+    let alerts = store.alerts(&q)?;
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    let color = format == Format::Table && std::io::stdout().is_terminal();
+    let totals = rampart::scan::ScanTotals {
+        alerts: alerts.len() as u64,
+        alerts_by_severity: rampart::scan::AlertsBySeverity::count(&alerts),
+        ..Default::default()
+    };
+    let stdout = std::io::stdout();
+    let mut w = std::io::BufWriter::new(stdout.lock());
+    output::write_alerts(&mut w, format, &alerts, &totals, color)?;
+    Ok(if alerts.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn cmd_detectors() -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    for d in rampart_detect::detectors::all() {
+        for k in d.kinds() {
+            writeln!(
+                out,
+                "{:<24} {:<24} {:<18} {}",
+                d.name(),
+                k.as_str(),
+                k.phase().as_str(),
+                k.mitre().join(", ")
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
