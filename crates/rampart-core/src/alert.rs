@@ -256,6 +256,19 @@ impl Alert {
         }
     }
 
+    /// Adds one evidence record seen at `time` (for detectors that keep references, not events).
+    pub fn add_evidence_ref(&mut self, evidence: &Evidence, time: Timestamp) {
+        self.extend_time(time);
+        if self.evidence.contains(evidence) {
+            return;
+        }
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(evidence.clone());
+        } else {
+            self.evidence_omitted += 1;
+        }
+    }
+
     pub fn with_evidence<'a>(
         mut self,
         events: impl IntoIterator<Item = &'a IdentityEvent>,
@@ -296,6 +309,27 @@ impl Alert {
                 self.targets.push(t);
             }
         }
+    }
+
+    /// Takes a newer summary of the same alert: its title, description, remediation, targets and
+    /// entities replace these (they describe the whole body of evidence so far); time span,
+    /// evidence and the higher severity accumulate; the count does not change.
+    pub fn update_summary(&mut self, newer: Alert) {
+        let count = self.count;
+        let title = newer.title.clone();
+        let description = newer.description.clone();
+        let remediation = newer.remediation.clone();
+        let targets = newer.targets.clone();
+        let entities = newer.entities.clone();
+        let actor = newer.actor.clone().or_else(|| self.actor.clone());
+        self.merge(newer);
+        self.count = count;
+        self.title = title;
+        self.description = description;
+        self.remediation = remediation;
+        self.targets = targets;
+        self.entities = entities;
+        self.actor = actor;
     }
 
     /// Whether any entity of the alert is sensitive.

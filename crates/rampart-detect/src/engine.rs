@@ -36,7 +36,16 @@ impl Context<'_> {
     /// a repeat with the same key within the dedup window is merged into the first, counted.
     pub fn emit(&mut self, key: &str, mut alert: Alert) {
         alert.detector = self.detector.to_string();
-        self.sink.push(self.detector, key, alert);
+        self.sink.push(self.detector, key, alert, false);
+    }
+
+    /// Raises or updates an alert that summarises a growing body of evidence (a spray that
+    /// reaches more accounts): within the dedup window the new alert replaces the title,
+    /// description and targets of the one with the same key, keeps its id and first time, and
+    /// adds its evidence. It counts as one occurrence, not one per update.
+    pub fn emit_summary(&mut self, key: &str, mut alert: Alert) {
+        alert.detector = self.detector.to_string();
+        self.sink.push(self.detector, key, alert, true);
     }
 }
 
@@ -59,14 +68,18 @@ impl AlertSink {
         }
     }
 
-    fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert) {
+    fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert, summary: bool) {
         let k = (detector, key.to_string());
         if let Some(&i) = self.index.get(&k) {
             let existing = &mut self.alerts[i];
             let close = alert.time <= existing.last_time + self.dedup_window
                 && alert.last_time >= existing.time - self.dedup_window;
             if close {
-                existing.merge(alert);
+                if summary {
+                    existing.update_summary(alert);
+                } else {
+                    existing.merge(alert);
+                }
                 self.dirty.push(i);
                 return;
             }

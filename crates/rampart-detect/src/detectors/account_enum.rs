@@ -6,7 +6,7 @@
 //! origin tries [`THRESHOLD`] or more distinct unknown names within ten minutes. A person
 //! mistyping their own name repeats one name, which does not count.
 
-use super::{auth_failure, origin_key, origin_text, AuthFailure};
+use super::{auth_failure, origin_key, origin_text, window_evidence, AuthFailure, Sighting};
 use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
 use chrono::Duration;
@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 pub const THRESHOLD: usize = 5;
 
 pub struct AccountEnum {
-    unknown: KeyedWindows<String, String>,
+    unknown: KeyedWindows<String, Sighting<String>>,
 }
 
 impl Default for AccountEnum {
@@ -42,13 +42,14 @@ impl Detector for AccountEnum {
         }
         let Some(name) = &ev.actor else { return };
         let origin = origin_key(ev);
-        let Some(items) = self
-            .unknown
-            .push(origin.clone(), ev.time, name.name.clone())
-        else {
+        let Some(items) = self.unknown.push(
+            origin.clone(),
+            ev.time,
+            (name.name.clone(), ev.evidence.clone()),
+        ) else {
             return;
         };
-        let names: BTreeSet<&str> = items.iter().map(|(_, n)| n.as_str()).collect();
+        let names: BTreeSet<&str> = items.iter().map(|(_, (n, _))| n.as_str()).collect();
         if names.len() < THRESHOLD {
             return;
         }
@@ -74,13 +75,14 @@ impl Detector for AccountEnum {
                  password spray or AS-REP roasting against the names that do exist next; watch \
                  for them and make sure no account lacks Kerberos pre-authentication.",
             );
+        alert = window_evidence(alert, items);
         if let Some(src) = &ev.source {
             alert = alert.source(src);
         }
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
-        cx.emit(&origin, alert);
+        cx.emit_summary(&origin, alert);
     }
 }
 

@@ -8,7 +8,9 @@
 //! to high: the guessing may have worked. Policy failures (disabled, expired, logon hours) and a
 //! person mistyping a few times do not count.
 
-use super::{auth_failure, auth_success, origin_key, origin_text, AuthFailure};
+use super::{
+    auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Sighting,
+};
 use crate::engine::{Context, Detector};
 use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
@@ -18,7 +20,7 @@ pub const BURST: usize = 5;
 pub const SUSTAINED: usize = 10;
 
 pub struct BruteForce {
-    failures: KeyedWindows<String, String>,
+    failures: KeyedWindows<String, Sighting<String>>,
     /// Accounts alerted on, to notice a success that follows.
     alerted: RecentSet<String>,
 }
@@ -49,25 +51,30 @@ impl Detector for BruteForce {
         let key = account.key();
         if auth_success(ev) {
             if self.alerted.contains(&key, ev.time) {
+                let tries = self.failures.get(&key).map_or(0, |f| f.len());
                 let alert = Alert::new(AlertKind::BruteForce, Severity::High, ev)
                     .title(format!(
                         "Brute force against {account} followed by a successful logon"
                     ))
                     .target_account(account, cx.entities.is_sensitive_account(account))
                     .description(format!(
-                        "{account} authenticated successfully from {} after a burst of wrong \
-                         passwords: the guessing may have found the password.",
+                        "{tries} wrong-password attempts against {account}, then it \
+                         authenticated successfully from {}: the guessing may have found the \
+                         password.",
                         origin_text(ev)
                     ))
                     .remediation(REMEDIATION);
-                cx.emit(&key, alert);
+                cx.emit_summary(&key, alert);
             }
             return;
         }
         if auth_failure(ev) != Some(AuthFailure::BadPassword) {
             return;
         }
-        let Some(items) = self.failures.push(key.clone(), ev.time, origin_key(ev)) else {
+        let Some(items) =
+            self.failures
+                .push(key.clone(), ev.time, (origin_key(ev), ev.evidence.clone()))
+        else {
             return;
         };
         let n = items.len();
@@ -81,7 +88,7 @@ impl Detector for BruteForce {
         }
         let sensitive = cx.entities.is_sensitive_account(account);
         let origins: std::collections::BTreeSet<&str> =
-            items.iter().map(|(_, o)| o.as_str()).collect();
+            items.iter().map(|(_, (o, _))| o.as_str()).collect();
         let severity = if sensitive {
             Severity::High
         } else {
@@ -98,6 +105,7 @@ impl Detector for BruteForce {
                 origins.into_iter().collect::<Vec<_>>().join(", ")
             ))
             .remediation(REMEDIATION);
+        alert = window_evidence(alert, items);
         if let Some(src) = &ev.source {
             alert = alert.source(src);
         }
@@ -105,7 +113,7 @@ impl Detector for BruteForce {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
         self.alerted.insert(key.clone(), ev.time);
-        cx.emit(&key, alert);
+        cx.emit_summary(&key, alert);
     }
 }
 

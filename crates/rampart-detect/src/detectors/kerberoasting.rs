@@ -12,6 +12,7 @@
 //!
 //! A user reaching one or two legacy RC4 services is ordinary and does not alert.
 
+use super::{window_evidence, Sighting};
 use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
 use chrono::Duration;
@@ -23,8 +24,8 @@ pub const WEAK_THRESHOLD: usize = 3;
 pub const MASS_THRESHOLD: usize = 10;
 
 pub struct Kerberoasting {
-    weak: KeyedWindows<String, String>,
-    any: KeyedWindows<String, String>,
+    weak: KeyedWindows<String, Sighting<String>>,
+    any: KeyedWindows<String, Sighting<String>>,
 }
 
 impl Default for Kerberoasting {
@@ -69,14 +70,20 @@ impl Detector for Kerberoasting {
         let key = actor.key();
         let weak = ticket_etype.is_some_and(etype::is_weak);
         let weak_services = if weak {
-            match self.weak.push(key.clone(), ev.time, svc.clone()) {
+            match self
+                .weak
+                .push(key.clone(), ev.time, (svc.clone(), ev.evidence.clone()))
+            {
                 Some(items) => distinct(items),
                 None => return,
             }
         } else {
             BTreeSet::new()
         };
-        let Some(items) = self.any.push(key.clone(), ev.time, svc) else {
+        let Some(items) = self
+            .any
+            .push(key.clone(), ev.time, (svc, ev.evidence.clone()))
+        else {
             return;
         };
         let all_services = distinct(items);
@@ -123,10 +130,18 @@ impl Detector for Kerberoasting {
         for s in &services {
             alert = alert.target(s.clone());
         }
+        let window = if services.len() >= WEAK_THRESHOLD && weak {
+            self.weak.get(&key)
+        } else {
+            self.any.get(&key)
+        };
+        if let Some(items) = window {
+            alert = window_evidence(alert, items);
+        }
         if let Some(src) = &ev.source {
             alert = alert.source(src);
         }
-        cx.emit(&key, alert);
+        cx.emit_summary(&key, alert);
     }
 }
 
@@ -138,9 +153,9 @@ fn service_account(service: &str) -> String {
 }
 
 fn distinct(
-    items: &std::collections::VecDeque<(rampart_core::Timestamp, String)>,
+    items: &std::collections::VecDeque<(rampart_core::Timestamp, Sighting<String>)>,
 ) -> BTreeSet<String> {
-    items.iter().map(|(_, s)| s.clone()).collect()
+    items.iter().map(|(_, (s, _))| s.clone()).collect()
 }
 
 #[cfg(test)]

@@ -109,3 +109,17 @@ pub(crate) fn auth_success(ev: &IdentityEvent) -> bool {
         _ => false,
     }
 }
+
+/// Items of a window that remember which record they came from.
+pub(crate) type Sighting<T> = (T, rampart_core::Evidence);
+
+/// Attaches the evidence of every item in a window to an alert.
+pub(crate) fn window_evidence<T>(
+    mut alert: rampart_core::Alert,
+    items: &std::collections::VecDeque<(rampart_core::Timestamp, Sighting<T>)>,
+) -> rampart_core::Alert {
+    for (t, (_, e)) in items {
+        alert.add_evidence_ref(e, *t);
+    }
+    alert
+}

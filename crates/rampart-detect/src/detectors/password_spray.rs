@@ -4,11 +4,13 @@
 //! Evidence: wrong-password failures (4625 `0xC000006A`, 4771 / captured
 //! `KDC_ERR_PREAUTH_FAILED`, 4776 `0xC000006A`) grouped by origin (source address or
 //! workstation, else the recording host for local attempts). It alerts when one origin fails
-//! against [`THRESHOLD`] or more distinct existing accounts within 30 minutes; a success for one
-//! of the sprayed accounts from the same origin raises it to high. Failures for names that do
+//! against [`THRESHOLD`] or more distinct existing accounts within 30 minutes; a successful
+//! authentication from the same origin during the spray raises it to high. Failures for names that do
 //! not exist are account enumeration (see `account_enum`), not spraying.
 
-use super::{auth_failure, auth_success, origin_key, origin_text, AuthFailure};
+use super::{
+    auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Sighting,
+};
 use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
 use chrono::Duration;
@@ -18,13 +20,16 @@ use std::collections::BTreeMap;
 pub const THRESHOLD: usize = 5;
 
 pub struct PasswordSpray {
-    failures: KeyedWindows<String, Account>,
+    failures: KeyedWindows<String, Sighting<Account>>,
+    /// Successful authentications from origins that were spraying, per origin.
+    successes: KeyedWindows<String, Sighting<Account>>,
 }
 
 impl Default for PasswordSpray {
     fn default() -> Self {
         PasswordSpray {
             failures: KeyedWindows::new(Duration::minutes(30), 50_000, 2048),
+            successes: KeyedWindows::new(Duration::minutes(30), 10_000, 64),
         }
     }
 }
@@ -45,78 +50,115 @@ impl Detector for PasswordSpray {
         }
         let origin = origin_key(ev);
         if auth_success(ev) {
-            let sprayed = self.failures.get(&origin).is_some_and(|items| {
-                distinct(items).len() >= THRESHOLD
-                    && items.iter().any(|(_, a)| a.key() == account.key())
+            // Only interesting while this origin is spraying.
+            let spraying = self.failures.get(&origin).is_some_and(|items| {
+                items
+                    .back()
+                    .is_some_and(|(t, _)| (ev.time - *t).abs() <= Duration::minutes(30))
+                    && distinct(items).len() >= THRESHOLD
             });
-            if sprayed {
-                let alert = Alert::new(AlertKind::PasswordSpray, Severity::High, ev)
-                    .title(format!(
-                        "Password spray from {} succeeded for {account}",
-                        origin_text(ev)
-                    ))
-                    .target_account(account, cx.entities.is_sensitive_account(account))
-                    .description(format!(
-                        "{account} logged on successfully from {} during a password spray from \
-                         the same origin: the sprayed password is probably valid for it.",
-                        origin_text(ev)
-                    ))
-                    .remediation(REMEDIATION);
-                cx.emit(&origin, alert);
+            if !spraying {
+                return;
             }
+            if self
+                .successes
+                .push(
+                    origin.clone(),
+                    ev.time,
+                    (account.clone(), ev.evidence.clone()),
+                )
+                .is_none()
+            {
+                return;
+            }
+        } else if auth_failure(ev) == Some(AuthFailure::BadPassword) {
+            if self
+                .failures
+                .push(
+                    origin.clone(),
+                    ev.time,
+                    (account.clone(), ev.evidence.clone()),
+                )
+                .is_none()
+            {
+                return;
+            }
+        } else {
             return;
         }
-        if auth_failure(ev) != Some(AuthFailure::BadPassword) {
-            return;
-        }
-        let Some(items) = self.failures.push(origin.clone(), ev.time, account.clone()) else {
+        let Some(failures) = self.failures.get(&origin) else {
             return;
         };
-        let accounts = distinct(items);
+        let accounts = distinct(failures);
         if accounts.len() < THRESHOLD {
             return;
         }
+        let succeeded: BTreeMap<String, Account> = self
+            .successes
+            .get(&origin)
+            .map(distinct)
+            .unwrap_or_default();
         let sensitive = accounts
             .values()
+            .chain(succeeded.values())
             .any(|a| cx.entities.is_sensitive_account(a));
-        let mut alert = Alert::new(
-            AlertKind::PasswordSpray,
-            if sensitive {
-                Severity::High
-            } else {
-                Severity::Medium
-            },
-            ev,
-        )
-        .title(format!(
-            "Password spray from {} against {} accounts",
-            origin_text(ev),
-            accounts.len()
-        ))
-        .description(format!(
-            "{} wrong-password failures for {} different accounts from {} within 30 minutes ({}). \
-             Trying one password across many accounts stays under lockout thresholds: a \
-             password spray.",
-            items.len(),
-            accounts.len(),
-            origin_text(ev),
-            accounts.keys().cloned().collect::<Vec<_>>().join(", ")
-        ))
-        .remediation(REMEDIATION);
-        for a in accounts.values() {
+        let severity = if sensitive || !succeeded.is_empty() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let success_text = if succeeded.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " During the spray, {} authenticated successfully from the same origin: the \
+                 sprayed password is probably valid for {}.",
+                succeeded.keys().cloned().collect::<Vec<_>>().join(", "),
+                if succeeded.len() == 1 { "it" } else { "them" }
+            )
+        };
+        let mut alert = Alert::new(AlertKind::PasswordSpray, severity, ev)
+            .title(format!(
+                "Password spray from {} against {} accounts{}",
+                origin_text(ev),
+                accounts.len(),
+                if succeeded.is_empty() {
+                    ""
+                } else {
+                    ", with success"
+                }
+            ))
+            .description(format!(
+                "{} wrong-password failures for {} different accounts from {} within 30 \
+                 minutes ({}). Trying one password across many accounts stays under lockout \
+                 thresholds: a password spray.{success_text}",
+                failures.len(),
+                accounts.len(),
+                origin_text(ev),
+                accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+            .remediation(REMEDIATION);
+        for a in succeeded.values().chain(accounts.values()) {
             alert = alert.target_account(a, cx.entities.is_sensitive_account(a));
+        }
+        alert = window_evidence(alert, failures);
+        if let Some(s) = self.successes.get(&origin) {
+            alert = window_evidence(alert, s);
         }
         if let Some(src) = &ev.source {
             alert = alert.source(src);
         }
-        cx.emit(&origin, alert);
+        cx.emit_summary(&origin, alert);
     }
 }
 
 fn distinct(
-    items: &std::collections::VecDeque<(rampart_core::Timestamp, Account)>,
+    items: &std::collections::VecDeque<(rampart_core::Timestamp, Sighting<Account>)>,
 ) -> BTreeMap<String, Account> {
-    items.iter().map(|(_, a)| (a.key(), a.clone())).collect()
+    items
+        .iter()
+        .map(|(_, (a, _))| (a.key(), a.clone()))
+        .collect()
 }
 
 const REMEDIATION: &str = "Block or investigate the source. Reset the password of any sprayed \
@@ -159,6 +201,36 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].kind, AlertKind::PasswordSpray);
         assert_eq!(alerts[0].targets.len(), 7);
+    }
+
+    #[test]
+    fn a_success_during_the_spray_raises_it() {
+        let mut events: Vec<_> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, u)| ntlm_fail(i as i64, u, 0xC000_006A))
+            .collect();
+        events.push(with(
+            ev(
+                10,
+                4776,
+                EventKind::NtlmAuth {
+                    status: 0,
+                    workstation: None,
+                },
+            ),
+            Some(acct("eyoung")),
+            Some(rampart_core::Host::named("WORKSTATION5")),
+            None,
+        ));
+        let alerts = run(Box::<PasswordSpray>::default(), &events);
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].severity, Severity::High);
+        assert!(alerts[0].description.contains("eyoung"));
+        assert_eq!(
+            alerts[0].count, 1,
+            "updates of one spray are one occurrence"
+        );
     }
 
     #[test]
