@@ -1,0 +1,276 @@
+//! End-to-end tests of `rampart scan` on the project's sample and on real attack samples.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rampart"))
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn datasets() -> PathBuf {
+    let d = repo().join("../shared/datasets");
+    assert!(
+        d.join("labels.csv").is_file(),
+        "the shared datasets are missing at {}; they must sit beside the checkout",
+        d.display()
+    );
+    d
+}
+
+fn scan(args: &[&str]) -> Output {
+    bin()
+        .arg("scan")
+        .args(args)
+        .output()
+        .expect("run rampart")
+}
+
+fn alerts(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is one JSON alert"))
+        .collect()
+}
+
+fn kinds(out: &Output) -> Vec<String> {
+    let mut k: Vec<String> = alerts(out)
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+#[test]
+fn sample_intrusion_is_found_end_to_end() {
+    let sample = repo().join("samples");
+    let out = scan(&["--format", "jsonl", "--quiet", sample.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "alerts mean exit 1");
+    let expected = [
+        "account_enum",
+        "adminsdholder_change",
+        "asrep_roasting",
+        "brute_force",
+        "dcsync",
+        "kerberoasting",
+        "log_cleared",
+        "password_spray",
+        "remote_exec_service",
+        "sensitive_group_change",
+    ];
+    assert_eq!(kinds(&out), expected);
+    // One alert per attack step: the background noise (typos, DC replication, legacy RC4,
+    // help-desk group changes, an agent install) raises nothing.
+    assert_eq!(alerts(&out).len(), expected.len());
+}
+
+#[test]
+fn jsonl_output_keeps_its_contract() {
+    let file = repo().join("samples/corp-dc01.winlogbeat.jsonl");
+    let given = file.to_str().unwrap();
+    let out = scan(&["--format", "jsonl", "--quiet", given]);
+    for a in alerts(&out) {
+        for field in [
+            "id", "kind", "title", "severity", "mitre", "time", "actor", "targets", "evidence",
+            "description", "remediation",
+        ] {
+            assert!(a.get(field).is_some(), "alert lacks `{field}`: {a}");
+        }
+        assert!(matches!(
+            a["severity"].as_str(),
+            Some("low" | "medium" | "high" | "critical")
+        ));
+        assert!(a["mitre"].as_array().is_some_and(|m| !m.is_empty()));
+        chrono::DateTime::parse_from_rfc3339(a["time"].as_str().unwrap()).expect("RFC 3339 time");
+        let ev = a["evidence"].as_array().expect("evidence array");
+        assert!(!ev.is_empty());
+        for e in ev {
+            assert_eq!(e["source"].as_str(), Some(given), "source is the path as given");
+            assert!(e["record"].as_u64().is_some());
+            assert!(e["event_id"].as_u64().is_some());
+        }
+    }
+}
+
+#[test]
+fn scans_are_deterministic() {
+    let d = datasets();
+    let a = scan(&["-f", "jsonl", "-q", d.join("evtx").to_str().unwrap()]);
+    let b = scan(&["-f", "jsonl", "-q", "--threads", "1", d.join("evtx").to_str().unwrap()]);
+    assert_eq!(a.stdout, b.stdout, "same inputs, same alerts, same ids, any thread count");
+    assert!(!a.stdout.is_empty());
+}
+
+#[test]
+fn each_foundation_class_is_detected_on_a_real_sample() {
+    let d = datasets();
+    let cases = [
+        ("evtx/ebs__CA_DCSync_4662.evtx", "dcsync"),
+        ("json/otrf__covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges_2020-08-05020926.json", "dcsync"),
+        ("evtx/ebs__persistence_security_dcshadow_4742.evtx", "dcshadow"),
+        ("json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json", "kerberoasting"),
+        ("json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json", "password_spray"),
+        ("evtx/e2m__ID4768-Kerberos_AS-REP_Roasting.evtx", "asrep_roasting"),
+        ("evtx/e2m__ID_4776_4625-AccountRestore_local_bruteforce.evtx", "brute_force"),
+        ("evtx/e2m__ID4728-4756-Member_added_to_sensitive_domain_groups.evtx", "sensitive_group_change"),
+        ("evtx/e2m__ID5136-AdminSDholder_permissions_changed.evtx", "adminsdholder_change"),
+        ("evtx/ebs__DE_1102_security_log_cleared.evtx", "log_cleared"),
+        ("evtx/dbc__metasploit-psexec-powershell-target-system.evtx", "remote_exec_service"),
+        ("evtx/e2m__ID4768-4771-Kerberos_brutforce_with_non_existing_users.evtx", "account_enum"),
+    ];
+    for (file, kind) in cases {
+        let out = scan(&["-f", "jsonl", "-q", d.join(file).to_str().unwrap()]);
+        assert!(
+            kinds(&out).iter().any(|k| k == kind),
+            "{file}: expected a {kind} alert, got {:?}",
+            kinds(&out)
+        );
+    }
+}
+
+#[test]
+fn benign_logs_raise_no_alert() {
+    let d = datasets();
+    for file in [
+        "evtx/oev__Security_with_size_t.evtx",
+        "evtx/oev__post-Security.evtx",
+        "evtx/oev__system.evtx",
+        "evtx/oev__2-vss_7-System.evtx",
+        "evtx/oev__sysmon.evtx",
+        "evtx/dbc__many-events-application.evtx",
+    ] {
+        let out = scan(&["-f", "jsonl", "-q", d.join(file).to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {:?}", kinds(&out));
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn damaged_files_are_named_and_the_scan_goes_on() {
+    let d = datasets();
+    let bad = d.join("evtx/oev__sample_with_a_bad_chunk_magic.evtx");
+    let good = d.join("evtx/ebs__CA_DCSync_4662.evtx");
+    let stats = tempfile::NamedTempFile::new().unwrap();
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "--stats",
+        stats.path().to_str().unwrap(),
+        bad.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("oev__sample_with_a_bad_chunk_magic.evtx") && stderr.contains("chunk"),
+        "the warning names the file and the damaged chunk: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(kinds(&out), ["dcsync"]);
+    let s: Value = serde_json::from_slice(&std::fs::read(stats.path()).unwrap()).unwrap();
+    assert_eq!(s["summary"]["files_read"], 2);
+    assert!(s["summary"]["warnings"].as_u64().unwrap() > 0);
+    // The damaged file's readable chunks were still read.
+    let bad_file = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("bad_chunk_magic.evtx"))
+        .unwrap();
+    assert!(bad_file["records"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn unreadable_inputs_give_clear_errors_and_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("not-a-log.evtx");
+    std::fs::write(&garbage, b"\x00\x01 definitely not an event log").unwrap();
+    let out = scan(&["-f", "jsonl", garbage.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "nothing readable is exit 2");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not-a-log.evtx"));
+
+    let missing = scan(&["-f", "jsonl", "/nonexistent/path/x.evtx"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/path/x.evtx"));
+
+    // A bad file beside a good one: named, counted, and the good one still scanned.
+    let good = repo().join("samples/corp-dc01.winlogbeat.jsonl");
+    let mixed = scan(&["-f", "jsonl", garbage.to_str().unwrap(), good.to_str().unwrap()]);
+    assert_eq!(mixed.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("not-a-log.evtx"));
+
+    let usage = bin().args(["scan", "--format", "xml", "x"]).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn truncated_json_lines_are_warned_about_by_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo().join("samples/corp-dc01.winlogbeat.jsonl")).unwrap();
+    let mut lines: Vec<&str> = src.lines().collect();
+    let cut = &lines[10][..lines[10].len() / 2];
+    lines[10] = cut;
+    let path = dir.path().join("cut.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let out = scan(&["-f", "jsonl", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cut.jsonl") && stderr.contains("line 11"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "the other lines are still scanned");
+}
+
+#[test]
+fn min_severity_filters_output_and_exit_code() {
+    let sample = repo().join("samples");
+    let out = scan(&["-f", "jsonl", "-q", "--min-severity", "critical", sample.to_str().unwrap()]);
+    assert_eq!(kinds(&out), ["dcsync"]);
+    let none = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--min-severity",
+        "critical",
+        datasets().join("evtx/ebs__DE_1102_security_log_cleared.evtx").to_str().unwrap(),
+    ]);
+    assert_eq!(none.status.code(), Some(0));
+}
+
+#[test]
+fn scans_persist_to_the_database_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rampart.db");
+    let sample = repo().join("samples");
+    let first = scan(&["-f", "jsonl", "-q", "--db", db.to_str().unwrap(), sample.to_str().unwrap()]);
+    let again = scan(&["-f", "jsonl", "-q", "--db", db.to_str().unwrap(), sample.to_str().unwrap()]);
+    assert_eq!(first.stdout, again.stdout);
+    let stored = bin()
+        .args(["alerts", "--db", db.to_str().unwrap(), "-f", "jsonl"])
+        .output()
+        .unwrap();
+    let mut scanned: Vec<String> = alerts(&first)
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut listed: Vec<String> = alerts(&stored)
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    scanned.sort();
+    listed.sort();
+    assert_eq!(scanned, listed, "re-scanning merges into the stored alerts");
+}
+
+#[test]
+fn csv_and_table_outputs_render() {
+    let sample = repo().join("samples");
+    let csv = scan(&["-f", "csv", "-q", sample.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&csv.stdout);
+    assert!(text.starts_with("id,time,last_time,severity,kind"));
+    assert_eq!(text.lines().count(), 11);
+    let table = scan(&["-f", "table", "-q", sample.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains("DCSync"));
+}
