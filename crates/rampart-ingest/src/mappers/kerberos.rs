@@ -4,6 +4,7 @@
 //! |------|---------|
 //! | 4768 | [`EventKind::KerberosTgtRequest`] with `Status`, `PreAuthType`, `TicketEncryptionType`, `TicketOptions`: actor = `TargetUserName`/`TargetDomainName`/`TargetSid` (the client), source = `IpAddress` |
 //! | 4769 | [`EventKind::KerberosServiceTicket`] for `ServiceName`: actor = `TargetUserName` (the client, written `user@REALM`), source = `IpAddress` |
+//! | 4770 | [`EventKind::KerberosServiceTicket`] (a ticket renewed: also a TGS exchange; `ServiceName` is `krbtgt` when a TGT was renewed) |
 //! | 4771 | [`EventKind::KerberosTgtRequest`] (pre-authentication failed), outcome `Failure(Status)` |
 //!
 //! A failed 4768 writes `0xffffffff` as its encryption type; that becomes `None`.
@@ -26,7 +27,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
             ticket_etype,
             ticket_options,
         },
-        4769 => EventKind::KerberosServiceTicket {
+        4769 | 4770 => EventKind::KerberosServiceTicket {
             status,
             service: ev.value("ServiceName").unwrap_or_default().to_string(),
             service_sid: ev.string("ServiceSid"),
@@ -140,6 +141,35 @@ mod tests {
         let e = &map(&ev, &src()).unwrap()[0];
         assert_eq!(e.outcome, Outcome::Failure(krb_error::PREAUTH_FAILED));
         assert_eq!(e.kind.name(), "kerberos_tgt_request");
+    }
+
+    #[test]
+    fn ticket_renewal() {
+        let ev = security(
+            4770,
+            &[
+                ("TargetUserName", "Administrator@SHIRE.COM"),
+                ("TargetDomainName", "SHIRE.COM"),
+                ("ServiceName", "krbtgt"),
+                ("TicketOptions", "0x10002"),
+                ("TicketEncryptionType", "0x12"),
+                ("IpAddress", "::1"),
+            ],
+        );
+        let e = &map(&ev, &src()).unwrap()[0];
+        match &e.kind {
+            EventKind::KerberosServiceTicket {
+                service,
+                ticket_etype,
+                ..
+            } => {
+                assert_eq!(service, "krbtgt");
+                assert_eq!(*ticket_etype, Some(18));
+            }
+            k => panic!("unexpected {k:?}"),
+        }
+        assert_eq!(e.outcome, Outcome::Success);
+        assert!(e.source.as_ref().unwrap().is_loopback());
     }
 
     #[test]

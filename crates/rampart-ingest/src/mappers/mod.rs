@@ -97,6 +97,7 @@ pub fn handles(log: Log, event_id: u32) -> bool {
                 | 4740..=4767
                 | 4768
                 | 4769
+                | 4770
                 | 4771
                 | 4776
                 | 4781
@@ -139,7 +140,7 @@ pub fn map(ev: &WinEvent, source: &Arc<str>) -> Option<Vec<IdentityEvent>> {
     match log {
         Log::Security => match ev.event_id {
             4624 | 4625 | 4634 | 4647 | 4648 => logon::map(ev, source),
-            4768 | 4769 | 4771 => kerberos::map(ev, source),
+            4768..=4771 => kerberos::map(ev, source),
             4776 => ntlm::map(ev, source),
             4662 | 5136..=5139 | 5141 => directory::map(ev, source),
             1102 => log_cleared::map(ev, source),
