@@ -381,6 +381,18 @@ pub enum EventKind {
         zone: String,
         refused: bool,
     },
+    /// A remote shell was opened on, or a remote-management user authenticated to, the
+    /// observer (WinRM / PowerShell remoting: WinRM/Operational 91 and 169).
+    RemoteShell {
+        /// The remoting protocol (`winrm`).
+        protocol: String,
+        /// What was opened: the shell's resource URI, when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resource: Option<String>,
+        /// The authentication mechanism (`NTLM`, `Kerberos`, `Negotiate`…), when given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth: Option<String>,
+    },
 }
 
 impl EventKind {
@@ -424,6 +436,7 @@ impl EventKind {
             RegistryValueSet { .. } => "registry_value_set",
             NetworkConnection { .. } => "network_connection",
             DnsZoneTransfer { .. } => "dns_zone_transfer",
+            RemoteShell { .. } => "remote_shell",
         }
     }
 }
