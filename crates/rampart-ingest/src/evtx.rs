@@ -578,10 +578,14 @@ impl<'de> Deserialize<'de> for EventDoc {
                 while let Some(key) = map.next_key::<KeyStr<'de>>()? {
                     match key.as_str() {
                         "System" => system = map.next_value()?,
-                        "EventData" | "UserData" => map.next_value_seed(Flatten {
-                            out: &mut data,
-                            key: None,
-                        })?,
+                        // A record whose template failed to render keeps its raw
+                        // insertion strings in `ProcessingErrorData`.
+                        "EventData" | "UserData" | "ProcessingErrorData" => {
+                            map.next_value_seed(Flatten {
+                                out: &mut data,
+                                key: None,
+                            })?
+                        }
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }

@@ -325,3 +325,38 @@ fn one_thread_and_many_give_the_same_events() {
     assert_eq!(sa.events, sb.events);
     assert!(a.events > 200);
 }
+
+#[test]
+fn winrm_operational_sessions() {
+    let (_, sink) = read(
+        "evtx/ebs__LM_winrm_target_wrmlogs_91_wsmanShellStarted_poorLog.evtx",
+        1,
+    );
+    assert_eq!(sink.events.len(), 1);
+    match &sink.events[0].kind {
+        EventKind::RemoteShell { resource, .. } => {
+            assert!(resource
+                .as_deref()
+                .is_some_and(|r| r.ends_with("/shell/cmd")))
+        }
+        k => panic!("unexpected {k:?}"),
+    }
+    assert_eq!(
+        sink.events[0].actor.as_ref().and_then(|a| a.rid()),
+        Some(500)
+    );
+
+    let (_, sink) = read(
+        "evtx/ebs__RemotePowerShell_MS_Windows-Remote_Management_EventID_169.evtx",
+        1,
+    );
+    let auths: Vec<_> = sink
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::RemoteShell { auth: Some(a), .. } if a == "NTLM"))
+        .collect();
+    assert_eq!(auths.len(), 3);
+    assert!(auths
+        .iter()
+        .all(|e| e.actor.as_ref().is_some_and(|a| a.name == "ieuser")));
+}

@@ -26,6 +26,7 @@ pub mod service;
 pub mod share;
 pub mod sysmon;
 pub mod task;
+pub mod winrm;
 
 use crate::winevent::WinEvent;
 use rampart_core::IdentityEvent;
@@ -114,7 +115,7 @@ pub fn handles(log: Log, event_id: u32) -> bool {
         Log::Sysmon => matches!(event_id, 1 | 3 | 10 | 11 | 13 | 17 | 18),
         Log::DnsServer => matches!(event_id, 6001 | 6004),
         Log::TaskScheduler => matches!(event_id, 106 | 140 | 141),
-        Log::WinRm => false,
+        Log::WinRm => matches!(event_id, 91 | 169),
     }
 }
 
@@ -164,7 +165,7 @@ pub fn map(ev: &WinEvent, source: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         },
         Log::DnsServer => dns::map(ev, source),
         Log::TaskScheduler => task::map(ev, source),
-        Log::WinRm => None,
+        Log::WinRm => winrm::map(ev, source),
     }
 }
 
