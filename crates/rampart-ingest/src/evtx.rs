@@ -19,7 +19,8 @@
 //! really is damaged fails on its own. We check the CRC32 ourselves and warn instead.
 //!
 //! A panic inside the parser (a bug on a malformed file) is caught and becomes an
-//! [`IngestError::Panic`] for that file, so that one bad file never ends a scan.
+//! [`IngestError::Panic`] for that file, after the events read before it are delivered, so
+//! that one bad file never ends a scan.
 
 use crate::discover::InputFile;
 use crate::error::{IngestError, Warning};
@@ -74,38 +75,6 @@ pub fn read(
     opts: &ReadOptions,
     sink: &mut dyn EventSink,
 ) -> Result<ReadStats, IngestError> {
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_inner(file, opts, sink)
-    }));
-    match caught {
-        Ok(result) => result,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".to_string());
-            Err(IngestError::Panic {
-                path: file.display.clone(),
-                message,
-            })
-        }
-    }
-}
-
-fn settings(opts: &ReadOptions) -> ParserSettings {
-    ParserSettings::new()
-        .num_threads(opts.threads.max(1))
-        .validate_checksums(false)
-        .indent(false)
-        .separate_json_attributes(false)
-}
-
-fn read_inner(
-    file: &InputFile,
-    opts: &ReadOptions,
-    sink: &mut dyn EventSink,
-) -> Result<ReadStats, IngestError> {
     let corrupt = |e: EvtxError| IngestError::Corrupt {
         path: file.display.clone(),
         offset: Some(0),
@@ -118,12 +87,12 @@ fn read_inner(
     let mut chunks = ChunkIndex::default();
     if file.compressed {
         let data = crate::json::gunzip_all(file)?;
-        let mut parser = EvtxParser::from_buffer(data)
+        let mut parser = guard(file, || EvtxParser::from_buffer(data))?
             .map_err(corrupt)?
             .with_configuration(settings(opts));
         drain(&mut parser, file, sink, &mut stats, &mut chunks)?;
     } else {
-        let mut parser = EvtxParser::from_path(&file.path)
+        let mut parser = guard(file, || EvtxParser::from_path(&file.path))?
             .map_err(|e| match e {
                 EvtxError::InputError(evtx::err::InputError::FailedToOpenFile {
                     source, ..
@@ -136,6 +105,31 @@ fn read_inner(
     Ok(stats)
 }
 
+/// Runs a call into the `evtx` crate, turning a panic (a parser bug on a malformed file; panics
+/// on its worker threads are re-raised on this one) into an error for this file. Only calls
+/// into the parser are guarded, so that a panic in the caller's sink is not mistaken for one.
+fn guard<T>(file: &InputFile, f: impl FnOnce() -> T) -> Result<T, IngestError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        IngestError::Panic {
+            path: file.display.clone(),
+            message,
+        }
+    })
+}
+
+fn settings(opts: &ReadOptions) -> ParserSettings {
+    ParserSettings::new()
+        .num_threads(opts.threads.max(1))
+        .validate_checksums(false)
+        .indent(false)
+        .separate_json_attributes(false)
+}
+
 fn drain<T: Read + Seek>(
     parser: &mut EvtxParser<T>,
     file: &InputFile,
@@ -145,11 +139,23 @@ fn drain<T: Read + Seek>(
 ) -> Result<(), IngestError> {
     let source = file.display.clone();
     let worker_source = source.clone();
-    let records = parser.serialized_records(move |record| process(record, &worker_source));
+    let mut records = parser.serialized_records(move |record| process(record, &worker_source));
     let mut batch: Vec<IdentityEvent> = Vec::with_capacity(BATCH);
     let mut seen: u64 = 0;
     let mut no_magic = NoMagicRun::default();
-    for item in records {
+    loop {
+        let item = match guard(file, || records.next()) {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(panic) => {
+                // What was read before stays delivered; the rest of the file is lost.
+                no_magic.flush(&source, sink);
+                if !batch.is_empty() {
+                    sink.events(batch);
+                }
+                return Err(panic);
+            }
+        };
         seen += 1;
         if let Err(EvtxError::FailedToParseChunk {
             chunk_id,
@@ -901,6 +907,23 @@ mod tests {
     const REC_104: &str = r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Eventlog","Guid":"{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}"}},"EventID":104,"Version":0,"TimeCreated":{"#attributes":{"SystemTime":"2019-04-27T21:04:25.7334012Z"}},"EventRecordID":9252,"Channel":"System","Computer":"DESKTOP-JR78RLP","Security":{"#attributes":{"UserID":"S-1-5-21-979008924-657238111-836329461-1002"}}},"UserData":{"LogFileCleared":{"#attributes":{"xmlns":"y"},"SubjectUserName":"jwrig","SubjectDomainName":"DESKTOP-JR78RLP","Channel":"Windows PowerShell","BackupPath":null}}}}"##;
 
     const REC_7045: &str = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Service Control Manager","Guid":"{555908d1-a6d7-4695-8e1e-26931d2012f4}","EventSourceName":"Service Control Manager"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045},"TimeCreated":{"#attributes":{"SystemTime":"2016-09-20T16:35:46.5908203Z"}},"EventRecordID":8424,"Channel":"System","Computer":"IE10Win7","Security":{"#attributes":{"UserID":"S-1-5-21-3463664321-2923530833-3546627382-1000"}}},"EventData":{"ServiceName":"svc","ImagePath":"cmd.exe","ServiceType":"user mode service","StartType":"demand start","AccountName":"LocalSystem"}}}"##;
+
+    #[test]
+    fn parser_panics_become_errors_naming_the_file() {
+        let file = InputFile {
+            path: "x.evtx".into(),
+            display: Arc::from("logs/x.evtx"),
+            format: crate::Format::Evtx,
+            compressed: false,
+            size: 0,
+        };
+        assert_eq!(guard(&file, || 7).ok(), Some(7));
+        let err = guard(&file, || -> u32 { panic!("index out of bounds") }).unwrap_err();
+        assert!(
+            matches!(&err, IngestError::Panic { message, .. } if message == "index out of bounds")
+        );
+        assert!(err.to_string().starts_with("logs/x.evtx: "));
+    }
 
     #[test]
     fn scans_header_fields_from_bytes() {
