@@ -422,12 +422,24 @@ pub fn win_event(obj: &Map<String, Value>, record: u64) -> Result<Option<WinEven
     let Some(event_id) = num(obj.get("EventID")).or_else(|| num(obj.get("Id"))) else {
         return Ok(None);
     };
+    // NXLog's im_msvistalog adds the account of the record's user SID as top-level
+    // `AccountName`, `Domain`, `AccountType` (next to `UserID`), overwriting event data of the
+    // same name (7045's service account). They are renamed so that mappers never mistake
+    // them for event data: `UserIDName`, `UserIDDomain`, `UserIDType`.
+    let nxlog = obj.get("SourceModuleType").and_then(Value::as_str) == Some("im_msvistalog")
+        || (obj.contains_key("AccountType") && obj.contains_key("UserID"));
     let mut data = Vec::with_capacity(obj.len());
     for (k, v) in obj {
+        let key = || match k.as_str() {
+            "AccountName" if nxlog => "UserIDName".to_string(),
+            "Domain" if nxlog => "UserIDDomain".to_string(),
+            "AccountType" if nxlog => "UserIDType".to_string(),
+            _ => k.clone(),
+        };
         match v {
-            Value::String(s) => data.push((k.clone(), s.clone())),
-            Value::Number(n) => data.push((k.clone(), n.to_string())),
-            Value::Bool(b) => data.push((k.clone(), b.to_string())),
+            Value::String(s) => data.push((key(), s.clone())),
+            Value::Number(n) => data.push((key(), n.to_string())),
+            Value::Bool(b) => data.push((key(), b.to_string())),
             Value::Object(_) if k == "EventData" || k == "UserData" => {
                 flatten_into(Some(v), &mut data)
             }
@@ -544,6 +556,7 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
 mod tests {
     use super::*;
     use crate::discover::Format;
+    use rampart_core::EventKind;
     use std::io::Write;
 
     #[derive(Default)]
@@ -638,6 +651,28 @@ mod tests {
         assert_eq!(sink.events[0].time.timestamp(), 1_600_000_000);
         assert_eq!(sink.events[0].observer.as_deref(), Some("WS01"));
         assert_eq!(sink.warnings[0].record, Some(3));
+    }
+
+    #[test]
+    fn nxlog_user_fields_do_not_pass_for_event_data() {
+        let line = r#"{"EventID":7045,"SourceName":"Service Control Manager","Channel":"System","Hostname":"WORKSTATION6.theshire.local","@timestamp":"2020-09-20T16:16:58.233Z","SourceModuleType":"im_msvistalog","AccountType":"User","UserID":"S-1-5-21-4228717743-1032521047-1810997296-1104","AccountName":"pgustavo","Domain":"THESHIRE","ServiceName":"Updater","ImagePath":"%COMSPEC% /C start powershell","ServiceType":"user mode service","StartType":"demand start"}"#;
+        let (_, sink) = read_str(line);
+        let e = &sink.events[0];
+        match &e.kind {
+            EventKind::ServiceInstalled {
+                name,
+                service_account,
+                ..
+            } => {
+                assert_eq!(name, "Updater");
+                assert_eq!(*service_account, None, "NXLog overwrote it");
+            }
+            k => panic!("unexpected {k:?}"),
+        }
+        let actor = e.actor.as_ref().unwrap();
+        assert_eq!(actor.name, "pgustavo");
+        assert_eq!(actor.domain.as_deref(), Some("THESHIRE"));
+        assert_eq!(actor.rid(), Some(1104));
     }
 
     #[test]

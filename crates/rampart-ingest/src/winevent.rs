@@ -90,7 +90,7 @@ impl WinEvent {
 
     /// The remote machine of the `WorkstationName` and `IpAddress` fields.
     pub fn source_host(&self, name_field: &str, ip_field: &str) -> Option<Host> {
-        Host::from_parts(self.get(name_field), self.get(ip_field))
+        Host::from_parts(self.value(name_field), self.get(ip_field))
     }
 }
 
@@ -98,8 +98,8 @@ impl WinEvent {
 pub fn is_placeholder(v: &str) -> bool {
     matches!(
         v,
-        "" | "-" | "%%1793" | "NULL SID" | "S-1-0-0" | "(null)" | "null" | "<null>"
-    )
+        "" | "-" | "%%1793" | "NULL SID" | "S-1-0-0" | "(null)" | "<null>"
+    ) || v.eq_ignore_ascii_case("null")
 }
 
 /// Parses `0x…` hexadecimal or decimal into a `u64`.
@@ -186,6 +186,14 @@ mod tests {
         assert_eq!(ev.get_u32("PreAuthType"), Some(2));
         assert_eq!(ev.get_u64("TargetLogonId"), Some(0xab3c3fc80));
         assert_eq!(ev.value("IpAddress"), None);
+        let ev = security(
+            4624,
+            &[("WorkstationName", "NULL"), ("IpAddress", "10.0.2.17")],
+        );
+        assert_eq!(
+            ev.source_host("WorkstationName", "IpAddress").unwrap().name,
+            None
+        );
         assert_eq!(ev.get_u32("IpAddress"), None);
     }
 

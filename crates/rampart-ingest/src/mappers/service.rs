@@ -2,7 +2,7 @@
 //!
 //! | log/id        | becomes |
 //! |---------------|---------|
-//! | System 7045   | [`EventKind::ServiceInstalled`] (`ServiceName`, `ImagePath`, `ServiceType`, `StartType`, `AccountName`); actor = the record's user SID (`UserID`) |
+//! | System 7045   | [`EventKind::ServiceInstalled`] (`ServiceName`, `ImagePath`, `ServiceType`, `StartType`, `AccountName`); actor = the record's user (`UserID`, with `UserIDName`/`UserIDDomain` when the shipper resolved it) |
 //! | Security 4697 | [`EventKind::ServiceInstalled`] (`ServiceName`, `ServiceFileName`, `ServiceType`, `ServiceStartType`, `ServiceAccount`); actor = `Subject*` |
 //! | System 7000   | [`EventKind::ServiceStatus`] `failed to start: <error>` (`param1` = service, `param2` = error) |
 //! | System 7009   | [`EventKind::ServiceStatus`] `start timed out` (`param2` = service) |
@@ -25,7 +25,11 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
                 start_type: ev.string("StartType"),
                 service_account: ev.string("AccountName"),
             },
-            Account::from_parts(None, None, ev.get("UserID")),
+            Account::from_parts(
+                ev.get("UserIDName"),
+                ev.get("UserIDDomain"),
+                ev.get("UserID"),
+            ),
         ),
         4697 => (
             EventKind::ServiceInstalled {
