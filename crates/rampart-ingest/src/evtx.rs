@@ -333,7 +333,45 @@ fn jiff_to_chrono(ts: evtx::Timestamp) -> Option<Timestamp> {
 /// (a zeroed FILETIME is 1601) and the `TimeCreated` of the XML is used instead.
 const PLAUSIBLE_SINCE_SECS: i64 = 315_532_800; // 1980-01-01
 
-/// Turns one rendered record into events: pre-filter on bytes, then parse and map.
+/// Byte patterns the scanner looks for, searchers built once.
+struct Needles {
+    event_id: memmem::Finder<'static>,
+    provider: memmem::Finder<'static>,
+    name: memmem::Finder<'static>,
+    channel: memmem::Finder<'static>,
+    computer: memmem::Finder<'static>,
+    user_id: memmem::Finder<'static>,
+    system_time: memmem::Finder<'static>,
+    record_id: memmem::Finder<'static>,
+    text: memmem::Finder<'static>,
+    event_data: memmem::Finder<'static>,
+    user_data: memmem::Finder<'static>,
+    error_data: memmem::Finder<'static>,
+    object_type_process: memmem::Finder<'static>,
+}
+
+static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| Needles {
+    event_id: memmem::Finder::new(b"\"EventID\":"),
+    provider: memmem::Finder::new(b"\"Provider\":"),
+    name: memmem::Finder::new(b"\"Name\":"),
+    channel: memmem::Finder::new(b"\"Channel\":"),
+    computer: memmem::Finder::new(b"\"Computer\":"),
+    user_id: memmem::Finder::new(b"\"UserID\":"),
+    system_time: memmem::Finder::new(b"\"SystemTime\":"),
+    record_id: memmem::Finder::new(b"\"EventRecordID\":"),
+    text: memmem::Finder::new(b"\"#text\":"),
+    event_data: memmem::Finder::new(b"\"EventData\":"),
+    user_data: memmem::Finder::new(b"\"UserData\":"),
+    error_data: memmem::Finder::new(b"\"ProcessingErrorData\":"),
+    object_type_process: memmem::Finder::new(b"\"ObjectType\":\"Process\""),
+});
+
+/// Turns one rendered record into events.
+///
+/// `evtx` renders `{"Event":{"#attributes":…,"System":{…},"EventData"|"UserData":{…}}}` with
+/// `System` first. The system fields are picked out of the bytes (no JSON parse: a quote
+/// inside a JSON string is always escaped, so a key pattern like `"Channel":` cannot match
+/// inside a value), and only the data object of a record a mapper handles is parsed.
 fn map_record(
     json: &[u8],
     record_id: u64,
@@ -346,29 +384,38 @@ fn map_record(
     if !mappers::is_interesting_record(head.event_id, head.channel, head.provider) {
         return Rec::Unknown;
     }
-    let doc: RecordDoc = match serde_json::from_slice(json) {
-        Ok(d) => d,
-        Err(e) => return Rec::Bad(format!("record JSON unreadable: {e}")),
-    };
-    let sys = doc.event.system;
+    // Handle requests for files and keys are the bulk of 4656/4663 and map to nothing
+    // (see `mappers::object_access`): no need to parse them to know it.
+    if matches!(head.event_id, 4656 | 4663) && NEEDLES.object_type_process.find(json).is_none() {
+        return Rec::Mapped(Vec::new());
+    }
+    let sys = scan_system(json, head.after_id);
     let time = header_time
         .filter(|t| t.timestamp() >= PLAUSIBLE_SINCE_SECS)
-        .or_else(|| sys.time_created.as_deref().and_then(parse_time))
+        .or_else(|| parse_time(&json_string(sys.system_time)))
         .or(header_time);
     let Some(time) = time else {
         return Rec::Bad("record has no usable timestamp".to_string());
     };
-    let mut data = doc.event.data;
-    if let Some(uid) = sys.user_id {
-        if !data.iter().any(|(k, _)| k == "UserID") {
-            data.push(("UserID".to_string(), uid));
+    let mut data = Vec::with_capacity(24);
+    if let Some(at) = sys.data_at {
+        let mut de = serde_json::Deserializer::from_slice(&json[at..]);
+        let seed = Flatten {
+            out: &mut data,
+            key: None,
+        };
+        if let Err(e) = seed.deserialize(&mut de) {
+            return Rec::Bad(format!("record data unreadable: {e}"));
         }
     }
+    if !sys.user_id.is_empty() && !data.iter().any(|(k, _)| k == "UserID") {
+        data.push(("UserID".to_string(), json_string(sys.user_id)));
+    }
     let ev = WinEvent {
-        event_id: sys.event_id.unwrap_or(head.event_id),
-        provider: sys.provider.unwrap_or_default(),
-        channel: sys.channel.unwrap_or_default(),
-        computer: sys.computer.unwrap_or_default(),
+        event_id: head.event_id,
+        provider: json_string(head.provider),
+        channel: json_string(head.channel),
+        computer: json_string(sys.computer),
         time,
         record_id: sys.record_id.unwrap_or(record_id),
         data,
@@ -389,8 +436,11 @@ fn parse_time(s: &str) -> Option<Timestamp> {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Head<'a> {
     pub event_id: u32,
+    /// The raw bytes of the channel and provider strings (JSON escapes not undone).
     pub channel: &'a [u8],
     pub provider: &'a [u8],
+    /// Where the event id's value ends: the system fields after it are searched from there.
+    pub after_id: usize,
 }
 
 /// Picks the event id, channel and provider name out of the JSON `evtx` renders:
@@ -398,24 +448,72 @@ pub(crate) struct Head<'a> {
 /// `None` when there is no event id. The first occurrences are the `System` ones: `System`
 /// comes before `EventData`/`UserData` in every record.
 pub(crate) fn scan_header(json: &[u8]) -> Option<Head<'_>> {
-    let id_at = memmem::find(json, b"\"EventID\":")? + b"\"EventID\":".len();
+    let n = &*NEEDLES;
+    let id_at = n.event_id.find(json)? + n.event_id.needle().len();
     let event_id = scan_event_id(&json[id_at..])?;
-    let provider = memmem::find(&json[..id_at], b"\"Provider\":")
+    let provider = n
+        .provider
+        .find(&json[..id_at])
         .and_then(|p| {
-            let from = p + b"\"Provider\":".len();
+            let from = p + n.provider.needle().len();
             // The name is in the provider's attributes, a few bytes on.
             let window = &json[from..id_at];
-            memmem::find(window, b"\"Name\":").map(|n| string_at(&window[n + b"\"Name\":".len()..]))
+            n.name
+                .find(window)
+                .map(|at| string_at(&window[at + n.name.needle().len()..]))
         })
         .unwrap_or_default();
-    let channel = memmem::find(&json[id_at..], b"\"Channel\":")
-        .map(|c| string_at(&json[id_at + c + b"\"Channel\":".len()..]))
+    let channel = n
+        .channel
+        .find(&json[id_at..])
+        .map(|c| string_at(&json[id_at + c + n.channel.needle().len()..]))
         .unwrap_or_default();
     Some(Head {
         event_id,
         channel,
         provider,
+        after_id: id_at,
     })
+}
+
+/// The system fields a [`WinEvent`] needs beyond [`Head`], and where the data object starts.
+#[derive(Debug, Default)]
+struct SystemScan<'a> {
+    computer: &'a [u8],
+    user_id: &'a [u8],
+    system_time: &'a [u8],
+    /// `EventRecordID`: the id Windows gave the record. An exported or filtered log renumbers
+    /// its record headers from 1 but keeps this one.
+    record_id: Option<u64>,
+    /// Offset of the value of `EventData`, `UserData` or `ProcessingErrorData`.
+    data_at: Option<usize>,
+}
+
+fn scan_system(json: &[u8], from: usize) -> SystemScan<'_> {
+    let n = &*NEEDLES;
+    let rest = &json[from..];
+    let data = [&n.event_data, &n.user_data, &n.error_data]
+        .into_iter()
+        .filter_map(|f| f.find(rest).map(|at| (at, at + f.needle().len())))
+        .min();
+    let system = &rest[..data.map_or(rest.len(), |(key, _)| key)];
+    let field = |f: &memmem::Finder<'static>| {
+        f.find(system)
+            .map(|at| string_at(&system[at + f.needle().len()..]))
+            .unwrap_or_default()
+    };
+    SystemScan {
+        computer: field(&n.computer),
+        user_id: field(&n.user_id),
+        system_time: field(&n.system_time),
+        record_id: n.record_id.find(system).and_then(|at| {
+            let v = trim_start(&system[at + n.record_id.needle().len()..]);
+            let v = v.strip_prefix(b"\"").unwrap_or(v);
+            let len = v.iter().take_while(|b| b.is_ascii_digit()).count();
+            std::str::from_utf8(&v[..len]).ok()?.parse().ok()
+        }),
+        data_at: data.map(|(_, value)| from + value),
+    }
 }
 
 /// The event id at the start of `s`: `4624`, `"4624"` or `{"#attributes":{…},"#text":7045}`.
@@ -423,8 +521,8 @@ fn scan_event_id(s: &[u8]) -> Option<u32> {
     let s = trim_start(s);
     match s.first()? {
         b'{' => {
-            let t = memmem::find(s, b"\"#text\":")?;
-            scan_event_id(&s[t + b"\"#text\":".len()..])
+            let t = NEEDLES.text.find(s)?;
+            scan_event_id(&s[t + NEEDLES.text.needle().len()..])
         }
         b'"' => digits(&s[1..]),
         _ => digits(s),
@@ -448,18 +546,37 @@ fn trim_start(s: &[u8]) -> &[u8] {
     &s[n..]
 }
 
-/// The raw bytes of the JSON string starting `s` (after optional white space), empty when it
-/// is not a string (`null`). Escapes are left as they are: names of channels and providers
-/// have none.
+/// The raw bytes of the JSON string starting `s` (after optional white space), escapes not
+/// undone; empty when it is not a string (`null`).
 fn string_at(s: &[u8]) -> &[u8] {
     let s = trim_start(s);
-    match s.strip_prefix(b"\"") {
-        Some(rest) => {
-            let end = memchr::memchr(b'"', rest).unwrap_or(rest.len());
-            &rest[..end]
+    let Some(rest) = s.strip_prefix(b"\"") else {
+        return &[];
+    };
+    let mut i = 0;
+    while let Some(j) = memchr::memchr2(b'"', b'\\', &rest[i..]) {
+        let k = i + j;
+        if rest[k] == b'"' {
+            return &rest[..k];
         }
-        None => &[],
+        i = k + 2; // skip the escaped character
+        if i >= rest.len() {
+            break;
+        }
     }
+    rest
+}
+
+/// The text of raw JSON string bytes, escapes undone.
+fn json_string(raw: &[u8]) -> String {
+    if !raw.contains(&b'\\') {
+        return String::from_utf8_lossy(raw).into_owned();
+    }
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice(&quoted).unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
 }
 
 /// Converts an `evtx` error into a warning naming where it happened.
@@ -557,96 +674,7 @@ fn ranges_from<R: Read + Seek>(r: &mut R) -> Vec<(u64, u64)> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The record document, deserialized without building a `serde_json::Value`.
-
-#[derive(Deserialize)]
-struct RecordDoc {
-    #[serde(rename = "Event")]
-    event: EventDoc,
-}
-
-struct EventDoc {
-    system: SystemDoc,
-    data: Vec<(String, String)>,
-}
-
-impl<'de> Deserialize<'de> for EventDoc {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = EventDoc;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an Event object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventDoc, A::Error> {
-                let mut system = SystemDoc::default();
-                let mut data = Vec::new();
-                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
-                    match key.as_str() {
-                        "System" => system = map.next_value()?,
-                        // A record whose template failed to render keeps its raw
-                        // insertion strings in `ProcessingErrorData`.
-                        "EventData" | "UserData" | "ProcessingErrorData" => {
-                            map.next_value_seed(Flatten {
-                                out: &mut data,
-                                key: None,
-                            })?
-                        }
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(EventDoc { system, data })
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-#[derive(Default)]
-struct SystemDoc {
-    provider: Option<String>,
-    event_id: Option<u32>,
-    channel: Option<String>,
-    computer: Option<String>,
-    record_id: Option<u64>,
-    time_created: Option<String>,
-    user_id: Option<String>,
-}
-
-impl<'de> Deserialize<'de> for SystemDoc {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = SystemDoc;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a System object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<SystemDoc, A::Error> {
-                let mut s = SystemDoc::default();
-                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
-                    match key.as_str() {
-                        "Provider" => s.provider = map.next_value::<Attr<NameAttr>>()?.0.name,
-                        "EventID" => s.event_id = map.next_value::<Flex>()?.0.map(|v| v as u32),
-                        "Channel" => s.channel = map.next_value::<Flex>()?.1,
-                        "Computer" => s.computer = map.next_value::<Flex>()?.1,
-                        "EventRecordID" => s.record_id = map.next_value::<Flex>()?.0,
-                        "TimeCreated" => {
-                            s.time_created = map.next_value::<Attr<TimeAttr>>()?.0.system_time
-                        }
-                        "Security" => s.user_id = map.next_value::<Attr<UserAttr>>()?.0.user_id,
-                        _ => {
-                            map.next_value::<IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(s)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+// Event data, deserialized without building a `serde_json::Value`.
 
 /// A map key, borrowed when it has no escapes.
 struct KeyStr<'a>(std::borrow::Cow<'a, str>);
@@ -674,74 +702,6 @@ impl<'de> Deserialize<'de> for KeyStr<'de> {
         }
         d.deserialize_str(V)
     }
-}
-
-/// `{"#attributes": T}`, or `null`, or anything else (then `T::default()`).
-struct Attr<T>(T);
-
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Attr<T> {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<T>(std::marker::PhantomData<T>);
-        impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
-            type Value = Attr<T>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an element with attributes")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr<T>, A::Error> {
-                let mut out = T::default();
-                while let Some(key) = map.next_key::<KeyStr<'de>>()? {
-                    if key.as_str() == "#attributes" {
-                        out = map.next_value()?;
-                    } else {
-                        map.next_value::<IgnoredAny>()?;
-                    }
-                }
-                Ok(Attr(out))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Attr<T>, E> {
-                Ok(Attr(T::default()))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Attr<T>, E> {
-                Ok(Attr(T::default()))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Attr<T>, E> {
-                Ok(Attr(T::default()))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Attr<T>, E> {
-                Ok(Attr(T::default()))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Attr<T>, E> {
-                Ok(Attr(T::default()))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Attr<T>, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Attr(T::default()))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-#[derive(Deserialize, Default)]
-struct NameAttr {
-    #[serde(rename = "Name", default, deserialize_with = "flex_string")]
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct TimeAttr {
-    #[serde(rename = "SystemTime", default, deserialize_with = "flex_string")]
-    system_time: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct UserAttr {
-    #[serde(rename = "UserID", default, deserialize_with = "flex_string")]
-    user_id: Option<String>,
-}
-
-fn flex_string<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(Flex::deserialize(d)?.1)
 }
 
 /// A scalar that may be a number, a string, `null`, or `{"#text": …}`: as a number (when it is
@@ -965,10 +925,39 @@ mod tests {
     }
 
     #[test]
+    fn file_handles_are_skipped_unparsed() {
+        let src: Arc<str> = Arc::from("x");
+        let file = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4663,"TimeCreated":{"#attributes":{"SystemTime":"2019-05-08T02:10:43.4872170Z"}},"Channel":"Security"},"EventData":{"ObjectType":"File","ObjectName":"C:\\x","ProcessName":"C:\\p.exe"}}}"##;
+        assert!(
+            matches!(map_record(file.as_bytes(), 1, None, &src), Rec::Mapped(v) if v.is_empty())
+        );
+        let proc = file.replace("\"File\"", "\"Process\"");
+        let Rec::Mapped(v) = map_record(proc.as_bytes(), 1, None, &src) else {
+            panic!("not mapped")
+        };
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].kind.name(), "process_access");
+    }
+
+    /// The data object of a rendered record, flattened.
+    fn data_of(json: &str) -> Vec<(String, String)> {
+        let head = scan_header(json.as_bytes()).unwrap();
+        let sys = scan_system(json.as_bytes(), head.after_id);
+        let mut data = Vec::new();
+        let mut de = serde_json::Deserializer::from_slice(&json.as_bytes()[sys.data_at.unwrap()..]);
+        Flatten {
+            out: &mut data,
+            key: None,
+        }
+        .deserialize(&mut de)
+        .unwrap();
+        data
+    }
+
+    #[test]
     fn flattens_user_data_and_system_user() {
-        let doc: RecordDoc = serde_json::from_str(REC_104).unwrap();
         assert_eq!(
-            doc.event.data,
+            data_of(REC_104),
             vec![
                 ("SubjectUserName".to_string(), "jwrig".to_string()),
                 (
@@ -978,29 +967,49 @@ mod tests {
                 ("Channel".to_string(), "Windows PowerShell".to_string()),
             ]
         );
-        assert_eq!(
-            doc.event.system.user_id.as_deref(),
-            Some("S-1-5-21-979008924-657238111-836329461-1002")
-        );
+        let head = scan_header(REC_104.as_bytes()).unwrap();
+        let sys = scan_system(REC_104.as_bytes(), head.after_id);
+        assert_eq!(sys.user_id, b"S-1-5-21-979008924-657238111-836329461-1002");
+        assert_eq!(sys.computer, b"DESKTOP-JR78RLP");
+        assert_eq!(sys.system_time, b"2019-04-27T21:04:25.7334012Z");
+        assert_eq!(sys.record_id, Some(9252));
         let src: Arc<str> = Arc::from("s.evtx");
         let Rec::Mapped(evs) = map_record(REC_7045.as_bytes(), 1, None, &src) else {
             panic!("not mapped")
         };
         assert_eq!(evs[0].actor.as_ref().unwrap().rid(), Some(1000));
+        assert_eq!(evs[0].observer.as_deref(), Some("IE10Win7"));
+        assert_eq!(
+            evs[0].time.to_rfc3339(),
+            "2016-09-20T16:35:46.590820300+00:00"
+        );
     }
 
     #[test]
     fn flattens_unnamed_data_and_typed_values() {
         let json = r##"{"Event":{"System":{"EventID":1},"EventData":{"#attributes":{"Name":"X"},"Data":{"#text":["a","b"]},"LogonType":3,"Initiated":true,"Binary":null}}}"##;
-        let doc: RecordDoc = serde_json::from_str(json).unwrap();
         assert_eq!(
-            doc.event.data,
+            data_of(json),
             vec![
                 ("Data".to_string(), "a\nb".to_string()),
                 ("LogonType".to_string(), "3".to_string()),
                 ("Initiated".to_string(), "true".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn strings_with_escapes() {
+        assert_eq!(string_at(br#""a\"b\\" ,"#), br#"a\"b\\"#);
+        assert_eq!(json_string(br#"a\"b\\"#), "a\"b\\");
+        assert_eq!(string_at(b"null"), b"");
+        assert_eq!(string_at(br#""unterminated\"#), br#"unterminated\"#);
+        // A key pattern inside a value is escaped and does not match.
+        let json = r##"{"Event":{"System":{"EventID":4624,"Channel":"Security","Computer":"x\"Computer\":y"},"EventData":{"TargetUserName":"\"EventData\":"}}}"##;
+        let head = scan_header(json.as_bytes()).unwrap();
+        let sys = scan_system(json.as_bytes(), head.after_id);
+        assert_eq!(json_string(sys.computer), "x\"Computer\":y");
+        assert_eq!(data_of(json)[0].1, "\"EventData\":");
     }
 
     #[test]
