@@ -18,6 +18,11 @@
 //! `oev__Application_no_crc32.evtx`); their records are parsed individually and a record that
 //! really is damaged fails on its own. We check the CRC32 ourselves and warn instead.
 //!
+//! An event's time is its `System/TimeCreated`, the record header's time when that is missing:
+//! the two can differ by seconds, and JSON shippers carry `TimeCreated`, so this keeps EVTX and
+//! JSON copies of one log on the same clock (`tests/formats_agree.rs`). Evidence names the
+//! record by its `System/EventRecordID` (an exported log renumbers its headers from 1).
+//!
 //! A panic inside the parser (a bug on a malformed file) is caught and becomes an
 //! [`IngestError::Panic`] for that file, after the events read before it are delivered, so
 //! that one bad file never ends a scan.
@@ -330,7 +335,7 @@ fn jiff_to_chrono(ts: evtx::Timestamp) -> Option<Timestamp> {
 }
 
 /// Earliest plausible event time; a record header older than this carries no real time
-/// (a zeroed FILETIME is 1601) and the `TimeCreated` of the XML is used instead.
+/// (a zeroed FILETIME is 1601).
 const PLAUSIBLE_SINCE_SECS: i64 = 315_532_800; // 1980-01-01
 
 /// Byte patterns the scanner looks for, searchers built once.
@@ -390,9 +395,11 @@ fn map_record(
         return Rec::Mapped(Vec::new());
     }
     let sys = scan_system(json, head.after_id);
-    let time = header_time
-        .filter(|t| t.timestamp() >= PLAUSIBLE_SINCE_SECS)
-        .or_else(|| parse_time(&json_string(sys.system_time)))
+    // `TimeCreated` is when the event happened, the header's time when it was written; they
+    // can differ by seconds (a 104 in dbc__disablestop-eventlog.evtx: 7 s). Shippers carry
+    // `TimeCreated`, so using it keeps EVTX and JSON copies of a log on the same clock.
+    let time = parse_time(&json_string(sys.system_time))
+        .or(header_time.filter(|t| t.timestamp() >= PLAUSIBLE_SINCE_SECS))
         .or(header_time);
     let Some(time) = time else {
         return Rec::Bad("record has no usable timestamp".to_string());

@@ -6,8 +6,9 @@
 //! | NXLog / OTRF 2020, flat exports (`Get-WinEvent \| ConvertTo-Json`) | `EventID` or `Id` | `Channel`/`LogName`, `SourceName`/`ProviderName` | `Hostname`/`Computer`/`MachineName` | the top-level fields (and an `EventData` object if any) |
 //! | Winlogbeat 6 / OTRF 2019 | `event_id` | `log_name`, `source_name` | `computer_name` | `event_data{}` (and `user_data{}`) |
 //! | Winlogbeat 7+ / ECS | `winlog.event_id` | `winlog.channel`, `winlog.provider_name` | `winlog.computer_name` | `winlog.event_data{}` (and `winlog.user_data{}`) |
+//! | EVTX as JSON (`evtx_dump -o jsonl`) | `Event.System.EventID` (or its `#text`) | `Event.System.Channel`, `…Provider.#attributes.Name` | `Event.System.Computer` | `Event.EventData{}`/`UserData{}` |
 //!
-//! Time is `@timestamp`, else `TimeCreated` (ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` taken as
+//! Time is `@timestamp` (`Event.System.TimeCreated.#attributes.SystemTime` for EVTX as JSON), else `TimeCreated` (ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` taken as
 //! UTC, or .NET's `/Date(ms)/`), else `EventTime`/`UtcTime`. Numbers may be written as strings.
 //!
 //! Each line is first probed for its event id and log alone (serde skipping the rest); only
@@ -306,6 +307,43 @@ struct Probe {
     #[serde(rename = "ProviderName")]
     provider_name_flat: Option<Flex>,
     source_name: Option<Flex>,
+    #[serde(rename = "Event")]
+    event: Option<EventProbe>,
+}
+
+/// `{"Event": {"System": {…}}}`: the layout `evtx_dump` and `records_json` write.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EventProbe {
+    #[serde(rename = "System")]
+    system: Option<SystemProbe>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SystemProbe {
+    #[serde(rename = "EventID")]
+    event_id: Option<Flex>,
+    #[serde(rename = "Channel")]
+    channel: Option<Flex>,
+    #[serde(rename = "Provider")]
+    provider: Option<ProviderProbe>,
+    #[serde(rename = "Provider_attributes")]
+    provider_attributes: Option<NameProbe>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProviderProbe {
+    #[serde(rename = "#attributes")]
+    attributes: Option<NameProbe>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NameProbe {
+    #[serde(rename = "Name")]
+    name: Option<Flex>,
 }
 
 #[derive(Deserialize, Default)]
@@ -323,7 +361,12 @@ impl Probe {
             .or_else(|| id(&self.id_flat))
             .or_else(|| id(&self.event_id_beat))
             .or_else(|| self.winlog.as_ref().and_then(|w| id(&w.event_id)))
+            .or_else(|| self.system().and_then(|s| id(&s.event_id)))
             .and_then(|v| u32::try_from(v).ok())
+    }
+
+    fn system(&self) -> Option<&SystemProbe> {
+        self.event.as_ref()?.system.as_ref()
     }
 
     fn log_names(&self) -> (String, String) {
@@ -333,11 +376,21 @@ impl Probe {
             .or_else(|| text(&self.log_name_flat))
             .or_else(|| text(&self.log_name))
             .or_else(|| w.and_then(|w| text(&w.channel)))
+            .or_else(|| self.system().and_then(|s| text(&s.channel)))
             .unwrap_or_default();
         let provider = text(&self.source_name_flat)
             .or_else(|| text(&self.provider_name_flat))
             .or_else(|| text(&self.source_name))
             .or_else(|| w.and_then(|w| text(&w.provider_name)))
+            .or_else(|| {
+                let s = self.system()?;
+                let attrs = s
+                    .provider
+                    .as_ref()
+                    .and_then(|p| p.attributes.as_ref())
+                    .or(s.provider_attributes.as_ref());
+                text(&attrs?.name)
+            })
             .unwrap_or_default();
         (channel, provider)
     }
@@ -348,7 +401,13 @@ fn head_of(obj: &Map<String, Value>) -> Option<(u32, &str, &str)> {
     fn s(v: Option<&Value>) -> &str {
         v.and_then(Value::as_str).unwrap_or_default()
     }
-    let (id, channel, provider) = if let Some(Value::Object(w)) = obj.get("winlog") {
+    let (id, channel, provider) = if let Some(sys) = evtx_system(obj) {
+        (
+            num_or_text(sys.get("EventID")),
+            s(sys.get("Channel")),
+            provider_name(sys).unwrap_or_default(),
+        )
+    } else if let Some(Value::Object(w)) = obj.get("winlog") {
         (
             num(w.get("event_id")),
             s(w.get("channel")),
@@ -380,6 +439,33 @@ fn head_of(obj: &Map<String, Value>) -> Option<(u32, &str, &str)> {
 /// Builds the [`WinEvent`] of one JSON object, whatever its layout. `Ok(None)` when it is not
 /// a Windows event (no event id); `Err` when it is one but has no usable time.
 pub fn win_event(obj: &Map<String, Value>, record: u64) -> Result<Option<WinEvent>, String> {
+    if let Some(sys) = evtx_system(obj) {
+        // `evtx_dump` / `records_json`: the EVTX record as JSON.
+        let Some(event_id) = num_or_text(sys.get("EventID")) else {
+            return Ok(None);
+        };
+        let mut data = Vec::new();
+        if let Some(Value::Object(ev)) = obj.get("Event") {
+            for key in ["EventData", "UserData", "ProcessingErrorData"] {
+                flatten_into(ev.get(key), &mut data);
+            }
+        }
+        if let Some(uid) = attribute(sys, "Security", "UserID") {
+            if !data.iter().any(|(k, _)| k == "UserID") {
+                data.push(("UserID".to_string(), uid.to_string()));
+            }
+        }
+        let time = attribute(sys, "TimeCreated", "SystemTime").and_then(parse_time);
+        return build(
+            event_id,
+            provider_name(sys).map(str::to_string),
+            text(sys.get("Channel")),
+            text(sys.get("Computer")),
+            time,
+            record,
+            data,
+        );
+    }
     if let Some(Value::Object(w)) = obj.get("winlog") {
         // Winlogbeat 7+ / ECS.
         let Some(event_id) = num(w.get("event_id")) else {
@@ -482,6 +568,33 @@ fn build(
         record_id: record,
         data,
     }))
+}
+
+/// `Event.System` of the `evtx_dump` layout.
+fn evtx_system(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
+    obj.get("Event")?.get("System")?.as_object()
+}
+
+/// An attribute of a system element: `{"TimeCreated": {"#attributes": {"SystemTime": …}}}`,
+/// or `{"TimeCreated_attributes": {…}}` as `evtx_dump --separate-json-attributes` writes it.
+fn attribute<'a>(sys: &'a Map<String, Value>, element: &str, name: &str) -> Option<&'a str> {
+    sys.get(element)
+        .and_then(|e| e.get("#attributes"))
+        .or_else(|| sys.get(&format!("{element}_attributes")))
+        .and_then(|a| a.get(name))
+        .and_then(Value::as_str)
+}
+
+fn provider_name(sys: &Map<String, Value>) -> Option<&str> {
+    attribute(sys, "Provider", "Name")
+}
+
+/// A number, a numeric string, or `{"#text": …}` holding one.
+fn num_or_text(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Object(o) => num(o.get("#text")),
+        other => num(Some(other)),
+    }
 }
 
 fn flatten_into(v: Option<&Value>, data: &mut Vec<(String, String)>) {
