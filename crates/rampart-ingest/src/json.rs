@@ -8,7 +8,8 @@
 //! | Winlogbeat 7+ / ECS | `winlog.event_id` | `winlog.channel`, `winlog.provider_name` | `winlog.computer_name` | `winlog.event_data{}` (and `winlog.user_data{}`) |
 //! | EVTX as JSON (`evtx_dump -o jsonl`) | `Event.System.EventID` (or its `#text`) | `Event.System.Channel`, `…Provider.#attributes.Name` | `Event.System.Computer` | `Event.EventData{}`/`UserData{}` |
 //!
-//! Time is `@timestamp` (`Event.System.TimeCreated.#attributes.SystemTime` for EVTX as JSON), else `TimeCreated` (ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` taken as
+//! Time is NXLog's `EventTime` (local time, its zone told by `@timestamp`), else `@timestamp`
+//! (`Event.System.TimeCreated.#attributes.SystemTime` for EVTX as JSON), else `TimeCreated` (ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` taken as
 //! UTC, or .NET's `/Date(ms)/`), else `EventTime`/`UtcTime`. Numbers may be written as strings.
 //!
 //! Each line is first probed for its event id and log alone (serde skipping the rest); only
@@ -625,6 +626,9 @@ fn text(v: Option<&Value>) -> Option<String> {
 }
 
 fn time_of(obj: &Map<String, Value>) -> Option<Timestamp> {
+    if let Some(t) = nxlog_event_time(obj) {
+        return Some(t);
+    }
     [
         "@timestamp",
         "TimeCreated",
@@ -638,6 +642,24 @@ fn time_of(obj: &Map<String, Value>) -> Option<Timestamp> {
         Value::Number(n) => n.as_i64().and_then(chrono::DateTime::from_timestamp_millis),
         _ => None,
     })
+}
+
+/// NXLog writes `EventTime`, when the event happened, in the collector's local time without a
+/// zone, and `@timestamp`, when the pipeline received it, in UTC a few seconds later. The
+/// zone offset is the difference rounded to a quarter hour; the event's own time is then
+/// `EventTime` shifted by it. `None` unless both are there and agree (the remainder, the
+/// shipping delay, between -2 s and 10 min).
+fn nxlog_event_time(obj: &Map<String, Value>) -> Option<Timestamp> {
+    let local = parse_time(obj.get("EventTime")?.as_str()?)?;
+    let received = parse_time(obj.get("@timestamp")?.as_str()?)?;
+    let diff = (received - local).num_milliseconds();
+    let quarter = 15 * 60 * 1000;
+    let offset = (diff as f64 / quarter as f64).round() as i64 * quarter;
+    let delay = diff - offset;
+    if offset.abs() > 14 * 3600 * 1000 || !(-2000..=600_000).contains(&delay) {
+        return None;
+    }
+    Some(local + chrono::Duration::milliseconds(offset))
 }
 
 /// ISO 8601 / RFC 3339; `YYYY-MM-DD HH:MM:SS[.f]` (taken as UTC); `/Date(1600000000000)/`.
@@ -726,9 +748,10 @@ mod tests {
         let records: Vec<_> = sink.events.iter().map(|e| e.evidence.record).collect();
         assert_eq!(records, [1, 2, 4]);
         assert_eq!(sink.events[0].actor.as_ref().unwrap().name, "pgustavo");
+        // EventTime 19:35:26 local, received 23:35:27.841Z: UTC-4, the event at 23:35:26Z.
         assert_eq!(
             sink.events[0].time.to_rfc3339(),
-            "2020-09-21T23:35:27.841+00:00"
+            "2020-09-21T23:35:26+00:00"
         );
         assert_eq!(sink.events[1].observer.as_deref(), Some("HFDC01.shire.com"));
         assert_eq!(sink.events[2].actor.as_ref().unwrap().name, "bob");
@@ -786,6 +809,31 @@ mod tests {
         assert_eq!(actor.name, "pgustavo");
         assert_eq!(actor.domain.as_deref(), Some("THESHIRE"));
         assert_eq!(actor.rid(), Some(1104));
+    }
+
+    #[test]
+    fn nxlog_local_time_is_placed_by_its_receive_time() {
+        let obj = |et: &str, ts: &str| {
+            serde_json::from_str::<Map<String, Value>>(&format!(
+                r#"{{"EventTime":"{et}","@timestamp":"{ts}"}}"#
+            ))
+            .unwrap()
+        };
+        let t = |et, ts| time_of(&obj(et, ts)).unwrap().to_rfc3339();
+        assert_eq!(
+            t("2020-10-13 00:24:53", "2020-10-13T04:24:56.495Z"),
+            "2020-10-13T04:24:53+00:00"
+        );
+        // UTC+5:30, received within the second.
+        assert_eq!(
+            t("2020-10-13 10:00:00", "2020-10-13T04:30:00.400Z"),
+            "2020-10-13T04:30:00+00:00"
+        );
+        // 5 h 10 min apart: no zone offset plus a short delay explains it; @timestamp is used.
+        assert_eq!(
+            t("2020-10-13 00:00:00", "2020-10-13T05:10:00Z"),
+            "2020-10-13T05:10:00+00:00"
+        );
     }
 
     #[test]
