@@ -8,6 +8,17 @@
 //! ```text
 //! discover(paths) ─► InputFile ─► read_file ─► evtx.rs | json.rs ─► WinEvent ─► mappers ─► EventSink
 //! ```
+//!
+//! - [`discover()`] / [`discover_all`]: files given and folders walked (sorted), formats sniffed
+//!   from content (`ElfFile\0`, `{`/`[`), `.gz` looked into.
+//! - [`read_file`]: one file into an [`EventSink`], in record order, in batches. Damage inside
+//!   a file is a [`Warning`] and reading goes on; an [`IngestError`] only when the file cannot
+//!   be read at all (or the EVTX parser panicked on it).
+//! - [`mappers`]: one file per Windows event family (logon, kerberos, ntlm, directory,
+//!   account, group, service, task, log_cleared, process, sysmon, share, sam, dns,
+//!   object_access, winrm), each documenting the event ids it maps and what they become.
+//!
+//! Invariant: nothing here panics on input, and nothing here decides what is an attack.
 
 pub mod discover;
 pub mod error;
@@ -16,7 +27,7 @@ pub mod json;
 pub mod mappers;
 pub mod winevent;
 
-pub use discover::{discover, Format, InputFile};
+pub use discover::{discover, discover_all, Discovery, Format, InputFile, Skipped};
 pub use error::{IngestError, Warning};
 pub use winevent::WinEvent;
 
