@@ -9,6 +9,7 @@ pub mod alert;
 pub mod entity;
 pub mod event;
 pub mod kind;
+pub mod sddl;
 pub mod wellknown;
 
 pub use alert::{stable_hash, Alert, EntityRef, EntityRole, EvidenceRef, Severity, MAX_EVIDENCE};

@@ -9,31 +9,39 @@ use crate::engine::Detector;
 use rampart_core::IdentityEvent;
 
 pub mod account_enum;
+pub mod ad_acl_change;
 pub mod adminsdholder_change;
 pub mod asrep_roasting;
 pub mod brute_force;
 pub mod dcshadow;
 pub mod dcsync;
+pub mod golden_ticket;
+pub mod gpo_change;
 pub mod kerberoasting;
 pub mod log_cleared;
 pub mod password_spray;
 pub mod remote_exec_service;
 pub mod sensitive_group_change;
+pub mod sid_history_injection;
 
 /// Every built-in detector, freshly constructed.
 pub fn all() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(account_enum::AccountEnum::default()),
+        Box::new(ad_acl_change::AdAclChange::default()),
         Box::new(adminsdholder_change::AdminSdHolderChange),
         Box::new(asrep_roasting::AsrepRoasting),
         Box::new(brute_force::BruteForce::default()),
         Box::new(dcshadow::DcShadow),
         Box::new(dcsync::DcSync),
+        Box::new(golden_ticket::GoldenTicket),
+        Box::new(gpo_change::GpoChange),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(sensitive_group_change::SensitiveGroupChange),
+        Box::new(sid_history_injection::SidHistoryInjection),
     ]
 }
 
