@@ -171,11 +171,42 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     if head.starts_with(EVTX_MAGIC) {
         return Some(Format::Evtx);
     }
+    if let Some(text) = utf16_text(head) {
+        // Windows PowerShell's `Out-File` writes UTF-16 (`Get-WinEvent | ConvertTo-Json`).
+        return match text.chars().find(|c| !c.is_whitespace()) {
+            Some('{') | Some('[') => Some(Format::JsonLines),
+            _ => None,
+        };
+    }
     let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') | Some(b'[') => Some(Format::JsonLines),
         _ => None,
     }
+}
+
+/// The text of UTF-16 content (little- or big-endian, told by its byte-order mark); `None`
+/// when it has no UTF-16 byte-order mark. Unpaired surrogates become U+FFFD.
+pub fn utf16_text(bytes: &[u8]) -> Option<String> {
+    let (body, little) = if let Some(b) = bytes.strip_prefix(b"\xff\xfe") {
+        (b, true)
+    } else if let Some(b) = bytes.strip_prefix(b"\xfe\xff") {
+        (b, false)
+    } else {
+        return None;
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 #[cfg(test)]
@@ -203,6 +234,12 @@ mod tests {
         assert_eq!(sniff_bytes(b"ElfFile\0rest"), Some(Format::Evtx));
         assert_eq!(sniff_bytes(b"  \n{\"a\":1}"), Some(Format::JsonLines));
         assert_eq!(sniff_bytes(b"\xef\xbb\xbf[{}]"), Some(Format::JsonLines));
+        assert_eq!(
+            sniff_bytes(b"\xff\xfe\r\0\n\0[\0{\0"),
+            Some(Format::JsonLines)
+        );
+        assert_eq!(sniff_bytes(b"\xfe\xff\0{\0}"), Some(Format::JsonLines));
+        assert_eq!(sniff_bytes(b"\xff\xfeh\0i\0"), None);
         assert_eq!(sniff_bytes(b"path,format\n"), None);
         assert_eq!(sniff_bytes(b""), None);
     }

@@ -51,11 +51,25 @@ pub(crate) fn gunzip_all(file: &InputFile) -> Result<Vec<u8>, IngestError> {
 
 fn open(file: &InputFile) -> Result<Box<dyn BufRead>, IngestError> {
     let f = std::fs::File::open(&file.path).map_err(|e| IngestError::io(&file.display, e))?;
-    Ok(if file.compressed {
+    let mut reader: Box<dyn BufRead> = if file.compressed {
         Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(f)))
     } else {
         Box::new(BufReader::with_capacity(256 * 1024, f))
-    })
+    };
+    // UTF-16 (Windows PowerShell's `Out-File`): transcoded to UTF-8 in memory first. Such
+    // exports are small; offsets in warnings are then offsets in the UTF-8 text.
+    let head = reader
+        .fill_buf()
+        .map_err(|e| IngestError::io(&file.display, e))?;
+    if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| IngestError::io(&file.display, e))?;
+        let text = crate::discover::utf16_text(&bytes).unwrap_or_default();
+        return Ok(Box::new(std::io::Cursor::new(text.into_bytes())));
+    }
+    Ok(reader)
 }
 
 /// Reads one JSON file (plain or gzipped) into `sink`.
@@ -834,6 +848,22 @@ mod tests {
             t("2020-10-13 00:00:00", "2020-10-13T05:10:00Z"),
             "2020-10-13T05:10:00+00:00"
         );
+    }
+
+    #[test]
+    fn utf16_powershell_export() {
+        let json = format!("[{NXLOG_4624}]\r\n");
+        let mut bytes = vec![0xff, 0xfe];
+        bytes.extend(json.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.json");
+        std::fs::write(&path, &bytes).unwrap();
+        let (files, errors) = crate::discover(&[path]);
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut sink = Collect::default();
+        let stats = read(&files[0], &ReadOptions::default(), &mut sink).unwrap();
+        assert_eq!(stats.events, 1);
+        assert_eq!(sink.events[0].actor.as_ref().unwrap().name, "pgustavo");
     }
 
     #[test]
