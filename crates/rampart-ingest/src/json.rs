@@ -12,6 +12,11 @@
 //! (`Event.System.TimeCreated.#attributes.SystemTime` for EVTX as JSON), else `TimeCreated` (ISO 8601, `YYYY-MM-DD HH:MM:SS[.fff]` taken as
 //! UTC, or .NET's `/Date(ms)/`), else `EventTime`/`UtcTime`. Numbers may be written as strings.
 //!
+//! Flat exports must name their data fields. `Get-WinEvent | ConvertTo-Json` as such writes
+//! the event data only as a positional `Properties` list, whose names depend on each event's
+//! manifest: those records count as read, and their mappers see no data fields. Export with
+//! the fields named (from `$_.ToXml()`), or as EVTX (`wevtutil epl`).
+//!
 //! Each line is first probed for its event id and log alone (serde skipping the rest); only
 //! lines some mapper handles are parsed in full. Evidence is the 1-based line number (element
 //! number in an array). A line that is not JSON is a [`Warning`] naming file, line and byte
