@@ -14,8 +14,8 @@
 //!
 //! Flat exports must name their data fields. `Get-WinEvent | ConvertTo-Json` as such writes
 //! the event data only as a positional `Properties` list, whose names depend on each event's
-//! manifest: those records count as read, and their mappers see no data fields. Export with
-//! the fields named (from `$_.ToXml()`), or as EVTX (`wevtutil epl`).
+//! manifest: such records count as unknown, with one warning per file. Export with the fields
+//! named (from `$_.ToXml()`), or as EVTX (`wevtutil epl`).
 //!
 //! Each line is first probed for its event id and log alone (serde skipping the rest); only
 //! lines some mapper handles are parsed in full. Evidence is the 1-based line number (element
@@ -93,6 +93,7 @@ pub fn read(
         batch: Vec::with_capacity(BATCH),
         sink,
         stopped: false,
+        warned_positional: false,
     };
     // A top-level array: parse it as one document, element by element.
     let (first, bom) =
@@ -166,6 +167,8 @@ struct Reader<'s> {
     batch: Vec<IdentityEvent>,
     sink: &'s mut dyn EventSink,
     stopped: bool,
+    /// Whether the file was already said to be a positional `Get-WinEvent` export.
+    warned_positional: bool,
 }
 
 impl Reader<'_> {
@@ -217,6 +220,24 @@ impl Reader<'_> {
             mappers::is_interesting_record(id, channel.as_bytes(), provider.as_bytes())
         });
         if !interesting {
+            self.unknown();
+            return;
+        }
+        if is_positional_export(&obj) {
+            if !self.warned_positional {
+                self.warned_positional = true;
+                self.sink.warning(Warning {
+                    offset,
+                    record: Some(record),
+                    is_line: true,
+                    ..Warning::file(
+                        &self.source,
+                        "Get-WinEvent export with positional `Properties`: event data has no \
+                         names, such records are counted as unknown (export with named fields, \
+                         or as EVTX)",
+                    )
+                });
+            }
             self.unknown();
             return;
         }
@@ -590,6 +611,14 @@ fn build(
     }))
 }
 
+/// A `Get-WinEvent | ConvertTo-Json` object: `Id`, `ProviderName` and the event data as a
+/// positional `Properties` list, without names.
+fn is_positional_export(obj: &Map<String, Value>) -> bool {
+    matches!(obj.get("Properties"), Some(Value::Array(_)))
+        && obj.contains_key("Id")
+        && !obj.contains_key("EventData")
+}
+
 /// `Event.System` of the `evtx_dump` layout.
 fn evtx_system(obj: &Map<String, Value>) -> Option<&Map<String, Value>> {
     obj.get("Event")?.get("System")?.as_object()
@@ -869,6 +898,15 @@ mod tests {
         let stats = read(&files[0], &ReadOptions::default(), &mut sink).unwrap();
         assert_eq!(stats.events, 1);
         assert_eq!(sink.events[0].actor.as_ref().unwrap().name, "pgustavo");
+    }
+
+    #[test]
+    fn positional_get_winevent_exports_are_unknown_with_one_warning() {
+        let rec = r#"{"Id":4624,"LogName":"Security","ProviderName":"Microsoft-Windows-Security-Auditing","MachineName":"WS01","TimeCreated":"/Date(1600000000000)/","Properties":[{"Value":"S-1-5-18"},{"Value":"WS01$"}]}"#;
+        let (stats, sink) = read_str(&format!("{rec}\n{rec}\n"));
+        assert_eq!((stats.records, stats.unknown, stats.events), (2, 2, 0));
+        assert_eq!(sink.warnings.len(), 1);
+        assert!(sink.warnings[0].message.contains("positional"));
     }
 
     #[test]
