@@ -707,7 +707,7 @@ fn nxlog_event_time(obj: &Map<String, Value>) -> Option<Timestamp> {
     if offset.abs() > 14 * 3600 * 1000 || !(-2000..=600_000).contains(&delay) {
         return None;
     }
-    Some(local + chrono::Duration::milliseconds(offset))
+    local.checked_add_signed(chrono::Duration::milliseconds(offset))
 }
 
 /// ISO 8601 / RFC 3339; `YYYY-MM-DD HH:MM:SS[.f]` (taken as UTC); `/Date(1600000000000)/`.
