@@ -910,6 +910,34 @@ mod tests {
     }
 
     #[test]
+    fn odd_values_never_panic() {
+        let lines = [
+            r#"{"EventID": -1, "Channel": "Security"}"#,
+            r#"{"EventID": 1e99, "Channel": "Security"}"#,
+            r#"{"EventID": 99999999999, "Channel": "Security"}"#,
+            r#"{"EventID": "0x1102", "Channel": "Security", "@timestamp": "2020-01-01T00:00:00Z"}"#,
+            r#"{"winlog": 5}"#,
+            r#"{"winlog": {"event_id": [4624]}}"#,
+            r#"{"Event": 3}"#,
+            r#"{"Event": {"System": 5}}"#,
+            r##"{"Event": {"System": {"EventID": {"#text": "4624"}, "Channel": "Security"}}}"##,
+            r#"{"event_id": 4624, "log_name": "Security", "event_data": 7, "@timestamp": "2020-01-01T00:00:00Z"}"#,
+            r#"{"EventID": 4624, "Channel": "Security", "@timestamp": "bad", "EventTime": "also bad"}"#,
+            r#"{"EventID": 4624, "Channel": "Security", "TimeCreated": "/Date(99999999999999999)/"}"#,
+            r#"{"EventID": 4624, "Channel": "Security", "EventTime": "9999-12-31 23:59:59", "@timestamp": "0001-01-01T00:00:00Z"}"#,
+            r#"{"EventID": 4624, "Channel": "Security", "@timestamp": 1600000000000, "LogonType": {"a": [1, {"b": null}]}}"#,
+            r#"[1, 2"#,
+            "\u{0}\u{1}",
+        ];
+        let (stats, sink) = read_str(&lines.join("\n"));
+        assert_eq!(stats.events as usize, sink.events.len());
+        // The 1102 in hex, the event_data-less 4624 and the last ones map; the rest are
+        // unknown or warned about.
+        assert!(stats.events >= 2, "{stats:?}");
+        assert!(!sink.warnings.is_empty());
+    }
+
+    #[test]
     fn time_forms() {
         assert_eq!(
             parse_time("2020-10-18 07:50:06.220").unwrap().to_rfc3339(),
