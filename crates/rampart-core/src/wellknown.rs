@@ -198,6 +198,23 @@ pub mod uac {
     pub const TRUSTED_TO_AUTH_FOR_DELEGATION: u32 = 0x100_0000;
 }
 
+/// Account control flags as SAM reports them in 4720/4738/4741/4742 `OldUacValue`/`NewUacValue`
+/// (MS-SAMR 2.2.1.12). They differ from the LDAP `userAccountControl` bits in [`uac`].
+pub mod samr_uac {
+    pub const ACCOUNT_DISABLED: u32 = 0x1;
+    pub const PASSWORD_NOT_REQUIRED: u32 = 0x4;
+    pub const NORMAL_ACCOUNT: u32 = 0x10;
+    pub const WORKSTATION_TRUST_ACCOUNT: u32 = 0x80;
+    pub const SERVER_TRUST_ACCOUNT: u32 = 0x100;
+    pub const DONT_EXPIRE_PASSWORD: u32 = 0x200;
+    pub const ENCRYPTED_TEXT_PASSWORD_ALLOWED: u32 = 0x800;
+    pub const TRUSTED_FOR_DELEGATION: u32 = 0x2000;
+    pub const NOT_DELEGATED: u32 = 0x4000;
+    pub const USE_DES_KEY_ONLY: u32 = 0x8000;
+    pub const DONT_REQUIRE_PREAUTH: u32 = 0x1_0000;
+    pub const TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION: u32 = 0x4_0000;
+}
+
 /// Parses the number forms Windows events use: `0x18`, `24`, `%%1796`-free plain values.
 pub fn parse_number(raw: &str) -> Option<u32> {
     let s = raw.trim();

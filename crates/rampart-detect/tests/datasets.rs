@@ -32,7 +32,7 @@ impl EventSink for Feed<'_> {
 /// Scans one dataset file with every built-in detector.
 pub fn scan(rel: &str) -> Vec<Alert> {
     let path = datasets().join(rel);
-    let (files, errors) = discover(&[path.clone()]);
+    let (files, errors) = discover(std::slice::from_ref(&path));
     assert!(errors.is_empty(), "{}: {errors:?}", path.display());
     let mut engine = Engine::new(&EngineConfig::default());
     for f in &files {
@@ -96,6 +96,43 @@ fn domain_dominance_and_persistence_samples() {
         "evtx/e2m__ID5136-AdminSDholder_permissions_changed.evtx",
         "adminsdholder_change",
     );
+}
+
+#[test]
+fn account_and_delegation_samples() {
+    for rel in [
+        "evtx/e2m__ID4688-SPN_added_to_an_account.evtx",
+        "evtx/e2m__ID4720-4726_Fast_created-deleted_user.evtx",
+        "evtx/e2m__ID4720-Admin_like_user_created.evtx",
+        "evtx/e2m__ID4728-Massive_account_group_membership_change.evtx",
+        "evtx/e2m__ID4728-Member_adding_to_a_group_by_the_same_account.evtx",
+        "evtx/e2m__ID472_4728_Hidden_user_creation.evtx",
+        "evtx/e2m__ID4732-4733-Quick_added-removed_user_from_local_group.evtx",
+        "evtx/e2m__ID4738-Account_with_password_not_required.evtx",
+        "evtx/e2m__ID4738-Do_not_require_Kerberos_preauthentication.evtx",
+        "evtx/e2m__ID4738-Use_only_Kerberos_DES_encryption_types.evtx",
+        "evtx/e2m__ID4738-User_set_with_reversible_psw_encryption.evtx",
+        "evtx/e2m__ID4738_5136-SPN_set_on_user_account.evtx",
+        "evtx/e2m__ID4742_5136-SPN_set_on_computer_account.evtx",
+        "evtx/e2m__ID4781-4738-User_renamed_to_admin_or_likely.evtx",
+        "evtx/ebs__Network_Service_Guest_added_to_admins_4732.evtx",
+        "evtx/ebs__persist_valid_account_guest_rid_hijack.evtx",
+        "evtx/ebs__remote_pwd_reset_rpc_mimikatz_postzerologon_target_DC.evtx",
+    ] {
+        expect(rel, "account_manipulation");
+    }
+    for rel in [
+        "evtx/e2m__ID4742_5136-Enable_Trust_this_computer_for_delegation_to_any_service_Kerberos_only_.evtx",
+        "evtx/e2m__ID4742_5136-Enable_Trust_this_computer_for_delegation_to_specified_service_Kerberos_only_.evtx",
+        "evtx/e2m__ID4742_5136-Enable_Trust_this_computer_for_delegation_to_specified_service_any_protocol_.evtx",
+    ] {
+        expect(rel, "kerberos_delegation_abuse");
+    }
+    expect(
+        "evtx/ebs__samaccount_spoofing_CVE-2021-42287_CVE-2021-42278_DC_securitylogs.evtx",
+        "sam_name_spoofing",
+    );
+    expect("evtx/ebs__privexchange_dirkjan.evtx", "ntlm_relay");
 }
 
 #[test]

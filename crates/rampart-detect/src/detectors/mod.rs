@@ -9,6 +9,7 @@ use crate::engine::Detector;
 use rampart_core::IdentityEvent;
 
 pub mod account_enum;
+pub mod account_manipulation;
 pub mod ad_acl_change;
 pub mod adminsdholder_change;
 pub mod asrep_roasting;
@@ -18,9 +19,12 @@ pub mod dcsync;
 pub mod golden_ticket;
 pub mod gpo_change;
 pub mod kerberoasting;
+pub mod kerberos_delegation_abuse;
 pub mod log_cleared;
+pub mod ntlm_relay;
 pub mod password_spray;
 pub mod remote_exec_service;
+pub mod sam_name_spoofing;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
 
@@ -28,6 +32,7 @@ pub mod sid_history_injection;
 pub fn all() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(account_enum::AccountEnum::default()),
+        Box::new(account_manipulation::AccountManipulation::default()),
         Box::new(ad_acl_change::AdAclChange::default()),
         Box::new(adminsdholder_change::AdminSdHolderChange),
         Box::new(asrep_roasting::AsrepRoasting),
@@ -36,10 +41,13 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(dcsync::DcSync),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
+        Box::new(kerberos_delegation_abuse::KerberosDelegationAbuse),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
+        Box::new(ntlm_relay::NtlmRelay::default()),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_service::RemoteExecService),
+        Box::new(sam_name_spoofing::SamNameSpoofing),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
     ]
