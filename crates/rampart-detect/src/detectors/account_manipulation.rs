@@ -39,7 +39,7 @@ pub struct AccountManipulation {
     /// Accounts created recently, to notice a quick create-and-delete.
     created: RecentSet<String>,
     /// Groups a member was added to, by (actor, member).
-    additions: KeyedWindows<String, String>,
+    additions: KeyedWindows<String, (String, bool)>,
 }
 
 /// Groups one member joins within ten minutes before it is a mass change.
@@ -100,6 +100,7 @@ impl Detector for AccountManipulation {
                 .map(|t| t.to_string())
                 .unwrap_or_else(|| "an account".into())
         };
+        let mut summary_key: Option<String> = None;
         let finding: Option<(Severity, String)> = match &ev.kind {
             EventKind::AccountChanged {
                 account_type,
@@ -270,6 +271,10 @@ impl Detector for AccountManipulation {
             } => {
                 let entities = cx.entities;
                 self.membership(ev, actor, member.as_ref(), entities)
+                    .map(|(sev, what, key)| {
+                        summary_key = key;
+                        (sev, what)
+                    })
             }
             _ => None,
         };
@@ -294,12 +299,18 @@ impl Detector for AccountManipulation {
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
-        let key = format!(
-            "{}|{}",
-            actor.key(),
-            target.map(|t| t.key()).unwrap_or_default()
-        );
-        cx.emit(&key, alert);
+        match summary_key {
+            // A growing mass change: one alert per actor and member, updated as it grows.
+            Some(key) => cx.emit_summary(&key, alert),
+            None => {
+                let key = format!(
+                    "{}|{}",
+                    actor.key(),
+                    target.map(|t| t.key()).unwrap_or_default()
+                );
+                cx.emit(&key, alert);
+            }
+        }
     }
 }
 
@@ -359,13 +370,14 @@ impl AccountManipulation {
         actor: &Account,
         member: Option<&Account>,
         entities: &crate::entities::Entities,
-    ) -> Option<(Severity, String)> {
+    ) -> Option<(Severity, String, Option<String>)> {
         let group = ev.target.as_ref()?;
         if let Some(m) = member {
             if m.same_as(actor) && !m.name.is_empty() {
                 return Some((
                     Severity::High,
                     format!("{actor} added itself to the group {}", group.name),
+                    None,
                 ));
             }
             let key = format!(
@@ -373,17 +385,25 @@ impl AccountManipulation {
                 actor.key(),
                 m.sid.clone().unwrap_or_else(|| m.key())
             );
-            if let Some(items) = self.additions.push(key, ev.time, group.key()) {
+            let privileged = entities.is_privileged_group(group);
+            if let Some(items) =
+                self.additions
+                    .push(key.clone(), ev.time, (group.name.clone(), privileged))
+            {
                 let groups: std::collections::BTreeSet<&str> =
-                    items.iter().map(|(_, g)| g.as_str()).collect();
-                if groups.len() >= MASS_GROUPS {
+                    items.iter().map(|(_, (g, _))| g.as_str()).collect();
+                // A burst that includes a privileged group is reported, once, by
+                // sensitive_group_change: one attack, one alert.
+                let any_privileged = items.iter().any(|(_, (_, p))| *p);
+                if groups.len() >= MASS_GROUPS && !any_privileged {
                     return Some((
                         Severity::Medium,
                         format!(
-                            "{actor} added {} to {} groups within ten minutes",
-                            ev_member_name(m),
-                            groups.len()
+                            "{actor} added {m} to {} groups within ten minutes ({})",
+                            groups.len(),
+                            groups.iter().copied().collect::<Vec<_>>().join(", ")
                         ),
+                        Some(key),
                     ));
                 }
             }
@@ -422,12 +442,9 @@ impl AccountManipulation {
                     ""
                 }
             ),
+            None,
         ))
     }
-}
-
-fn ev_member_name(m: &Account) -> String {
-    m.to_string()
 }
 
 fn spn_list(v: &str) -> Vec<String> {
