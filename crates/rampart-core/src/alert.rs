@@ -131,6 +131,9 @@ pub struct Alert {
     pub remediation: String,
     /// The detector (or rule) that raised it.
     pub detector: String,
+    /// The incident the alert belongs to, once alerts are correlated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -159,6 +162,7 @@ impl Alert {
             description: String::new(),
             remediation: String::new(),
             detector: String::new(),
+            incident: None,
         }
     }
 

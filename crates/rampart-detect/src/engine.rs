@@ -4,6 +4,7 @@
 //! from sensors): it owns no I/O and no clock, only the detectors' bounded state, the entity
 //! knowledge, and the alerts raised so far (merged when repeated).
 
+use crate::allow::AllowList;
 use crate::entities::{Entities, EntityConfig};
 use chrono::Duration;
 use rampart_core::alert::stable_hash;
@@ -58,17 +59,27 @@ pub struct AlertSink {
     dedup_window: Duration,
     /// Indices of alerts new or changed since the last `take_updates`.
     dirty: Vec<usize>,
+    allow: AllowList,
+    /// Alerts the allow-list silenced, by (detector, key): repeats count once.
+    suppressed: std::collections::HashSet<(&'static str, String)>,
 }
 
 impl AlertSink {
-    fn new(dedup_window: Duration) -> Self {
+    fn new(dedup_window: Duration, allow: AllowList) -> Self {
         AlertSink {
             dedup_window,
+            allow,
             ..AlertSink::default()
         }
     }
 
     fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert, summary: bool) {
+        if self.allow.matching(&alert).is_some() {
+            if self.suppressed.len() < 100_000 {
+                self.suppressed.insert((detector, key.to_string()));
+            }
+            return;
+        }
         let k = (detector, key.to_string());
         if let Some(&i) = self.index.get(&k) {
             let existing = &mut self.alerts[i];
@@ -106,6 +117,8 @@ pub struct EngineConfig {
     pub dedup_window: Duration,
     /// Detectors to leave out, by name.
     pub disabled: Vec<String>,
+    /// Known-good entities per detector.
+    pub allow: AllowList,
 }
 
 impl Default for EngineConfig {
@@ -114,6 +127,7 @@ impl Default for EngineConfig {
             entities: EntityConfig::default(),
             dedup_window: Duration::hours(1),
             disabled: Vec::new(),
+            allow: AllowList::default(),
         }
     }
 }
@@ -139,7 +153,7 @@ impl Engine {
         Engine {
             detectors,
             entities: Entities::new(&config.entities),
-            sink: AlertSink::new(config.dedup_window),
+            sink: AlertSink::new(config.dedup_window, config.allow.clone()),
             events: 0,
         }
     }
@@ -169,7 +183,12 @@ impl Engine {
     }
 
     /// Ends the stream: flushes every detector and returns all alerts, ordered by time.
-    pub fn finish(mut self) -> Vec<Alert> {
+    pub fn finish(self) -> Vec<Alert> {
+        self.finish_counted().0
+    }
+
+    /// Like [`Engine::finish`], also returning how many alerts the allow-list silenced.
+    pub fn finish_counted(mut self) -> (Vec<Alert>, u64) {
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,
@@ -180,7 +199,12 @@ impl Engine {
         }
         let mut alerts = self.sink.alerts;
         alerts.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
-        alerts
+        (alerts, self.sink.suppressed.len() as u64)
+    }
+
+    /// Alerts silenced by the allow-list so far.
+    pub fn suppressed(&self) -> u64 {
+        self.sink.suppressed.len() as u64
     }
 
     pub fn entities(&self) -> &Entities {

@@ -6,13 +6,17 @@
 //! [`Alert`](rampart_core::Alert)s that the engine merges when they repeat. The engine owns no
 //! I/O and no clock: an offline scan and the live server run it the same way.
 
+pub mod allow;
 pub mod detectors;
 pub mod engine;
 pub mod entities;
+pub mod incident;
 pub mod state;
 
 #[cfg(test)]
 pub(crate) mod testutil;
 
+pub use allow::AllowList;
 pub use engine::{Context, Detector, Engine, EngineConfig};
 pub use entities::{Entities, EntityConfig};
+pub use incident::{correlate, Incident};

@@ -68,6 +68,13 @@ struct ScanArgs {
     /// Leave out a detector (repeatable; see `rampart detectors`).
     #[arg(long, value_name = "NAME")]
     disable: Vec<String>,
+    /// Known-good accounts and hosts per detector: lines of `DETECTOR FIELD VALUE`
+    /// (field: actor, source, target or host; `*` for any detector; `*` globs in values).
+    #[arg(long, value_name = "FILE")]
+    allow: Option<PathBuf>,
+    /// Show the events behind each alert, in order (table and JSON output).
+    #[arg(long)]
+    timeline: bool,
 }
 
 #[derive(Args)]
@@ -160,20 +167,27 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             Format::Jsonl
         },
     );
-    let known: Vec<&str> = rampart_detect::detectors::all()
-        .iter()
-        .map(|d| d.name())
-        .collect();
+    let detectors = rampart_detect::detectors::all();
+    let known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
     for d in &args.disable {
         if !known.contains(&d.as_str()) {
             anyhow::bail!("unknown detector `{d}` (known: {})", known.join(", "));
         }
     }
+    let allow = match &args.allow {
+        Some(path) => {
+            let mut scopes = known.clone();
+            scopes.extend(AlertKind::ALL.iter().map(|k| k.as_str()));
+            rampart_detect::AllowList::load(path, &scopes)?
+        }
+        None => rampart_detect::AllowList::default(),
+    };
     let opts = ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads.unwrap_or_else(scan::default_threads),
         engine: EngineConfig {
             disabled: args.disable.clone(),
+            allow,
             ..EngineConfig::default()
         },
     };
@@ -245,18 +259,38 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         && args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
+    let timeline = args.timeline.then(|| {
+        let evidence: Vec<rampart_core::Evidence> = shown
+            .iter()
+            .flat_map(|a| a.evidence.iter().cloned())
+            .collect();
+        scan::events_for_evidence(&evidence, opts.threads)
+    });
+    let shown_ids: std::collections::HashSet<&str> = shown.iter().map(|a| a.id.as_str()).collect();
+    let incidents: Vec<rampart_detect::Incident> = report
+        .incidents
+        .iter()
+        .filter(|i| i.alerts.iter().any(|a| shown_ids.contains(a.as_str())))
+        .cloned()
+        .collect();
+    let view = output::View {
+        alerts: &shown,
+        incidents: &incidents,
+        totals: &report.totals,
+        timeline: timeline.as_ref(),
+    };
     match &args.output {
         Some(path) => {
             let f = std::fs::File::create(path)
                 .with_context(|| format!("creating {}", path.display()))?;
             let mut w = std::io::BufWriter::new(f);
-            output::write_alerts(&mut w, format, &shown, &report.totals, false)
+            output::write_alerts(&mut w, format, &view, false)
                 .with_context(|| format!("writing {}", path.display()))?;
         }
         None => {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());
-            if let Err(e) = output::write_alerts(&mut w, format, &shown, &report.totals, color) {
+            if let Err(e) = output::write_alerts(&mut w, format, &view, color) {
                 if e.kind() != std::io::ErrorKind::BrokenPipe {
                     return Err(e.into());
                 }
@@ -323,7 +357,13 @@ fn cmd_alerts(args: AlertsArgs) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut w = std::io::BufWriter::new(stdout.lock());
-    output::write_alerts(&mut w, format, &alerts, &totals, color)?;
+    let view = output::View {
+        alerts: &alerts,
+        incidents: &[],
+        totals: &totals,
+        timeline: None,
+    };
+    output::write_alerts(&mut w, format, &view, color)?;
     Ok(if alerts.is_empty() {
         ExitCode::SUCCESS
     } else {

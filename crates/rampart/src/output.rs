@@ -4,8 +4,19 @@
 //! serialized as the core type defines it.
 
 use crate::scan::ScanTotals;
-use rampart_core::{Alert, Severity};
+use rampart_core::{Alert, Evidence, IdentityEvent, Severity};
+use rampart_detect::Incident;
+use std::collections::HashMap;
 use std::io::{self, Write};
+
+/// What an output writer shows.
+pub struct View<'a> {
+    pub alerts: &'a [Alert],
+    pub incidents: &'a [Incident],
+    pub totals: &'a ScanTotals,
+    /// With `--timeline`: the events behind the alerts.
+    pub timeline: Option<&'a HashMap<Evidence, IdentityEvent>>,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -18,10 +29,10 @@ pub enum Format {
 pub fn write_alerts(
     out: &mut dyn Write,
     format: Format,
-    alerts: &[Alert],
-    totals: &ScanTotals,
+    view: &View<'_>,
     color: bool,
 ) -> io::Result<()> {
+    let alerts = view.alerts;
     match format {
         Format::Jsonl => {
             for a in alerts {
@@ -30,20 +41,94 @@ pub fn write_alerts(
             }
         }
         Format::Json => {
-            let doc = serde_json::json!({ "alerts": alerts, "summary": totals });
+            let mut doc = serde_json::json!({
+                "incidents": view.incidents,
+                "alerts": alerts,
+                "summary": view.totals,
+            });
+            if let Some(tl) = view.timeline {
+                let per_alert: serde_json::Map<String, serde_json::Value> = alerts
+                    .iter()
+                    .map(|a| {
+                        let events: Vec<&IdentityEvent> = timeline_of(a, tl);
+                        (a.id.clone(), serde_json::json!(events))
+                    })
+                    .collect();
+                doc["timeline"] = serde_json::Value::Object(per_alert);
+            }
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             out.write_all(b"\n")?;
         }
         Format::Csv => write_csv(out, alerts)?,
-        Format::Table => write_table(out, alerts, color)?,
+        Format::Table => {
+            write_incidents(out, view.incidents, alerts, color)?;
+            write_table(out, alerts, color, view.timeline)?;
+        }
     }
     out.flush()
+}
+
+/// The events behind an alert, in time order.
+fn timeline_of<'a>(a: &Alert, tl: &'a HashMap<Evidence, IdentityEvent>) -> Vec<&'a IdentityEvent> {
+    let mut events: Vec<&IdentityEvent> = a.evidence.iter().filter_map(|e| tl.get(e)).collect();
+    events.sort_by(|x, y| {
+        x.time
+            .cmp(&y.time)
+            .then(x.evidence.record.cmp(&y.evidence.record))
+    });
+    events
+}
+
+fn write_incidents(
+    out: &mut dyn Write,
+    incidents: &[Incident],
+    alerts: &[Alert],
+    color: bool,
+) -> io::Result<()> {
+    if incidents.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "INCIDENTS")?;
+    for inc in incidents {
+        let sev = inc.severity.to_string().to_uppercase();
+        let sev = if color {
+            format!("{}{sev}\x1b[0m", sev_color(inc.severity))
+        } else {
+            sev
+        };
+        writeln!(
+            out,
+            "{}  {}  {} .. {}  {}",
+            inc.id,
+            sev,
+            inc.time.format("%Y-%m-%d %H:%M:%S"),
+            inc.last_time.format("%H:%M:%S"),
+            inc.title
+        )?;
+        if !inc.victims.is_empty() {
+            writeln!(out, "    targets: {}", clip(&inc.victims.join(", "), 120))?;
+        }
+        for id in &inc.alerts {
+            if let Some(a) = alerts.iter().find(|a| &a.id == id) {
+                writeln!(
+                    out,
+                    "    {}  {:<8}  {:<24} {}",
+                    a.time.format("%H:%M:%S"),
+                    a.severity.as_str(),
+                    a.kind.as_str(),
+                    clip(&a.title, 90)
+                )?;
+            }
+        }
+    }
+    writeln!(out)?;
+    writeln!(out, "ALERTS")
 }
 
 fn write_csv(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
     writeln!(
         out,
-        "id,time,last_time,severity,kind,mitre,title,actor,source_host,targets,count,evidence,description"
+        "id,time,last_time,severity,kind,mitre,title,actor,source_host,targets,count,evidence,description,incident"
     )?;
     for a in alerts {
         let evidence: Vec<String> = a
@@ -65,6 +150,7 @@ fn write_csv(out: &mut dyn Write, alerts: &[Alert]) -> io::Result<()> {
             a.count.to_string(),
             evidence.join(";"),
             a.description.clone(),
+            a.incident.clone().unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         writeln!(out, "{}", line.join(","))?;
@@ -86,7 +172,12 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_table(out: &mut dyn Write, alerts: &[Alert], color: bool) -> io::Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    alerts: &[Alert],
+    color: bool,
+    timeline: Option<&HashMap<Evidence, IdentityEvent>>,
+) -> io::Result<()> {
     if alerts.is_empty() {
         return writeln!(out, "No alerts.");
     }
@@ -132,8 +223,47 @@ fn write_table(out: &mut dyn Write, alerts: &[Alert], color: bool) -> io::Result
     writeln!(out, "{}", line(&headers.map(String::from), None))?;
     for (r, a) in rows.iter().zip(alerts) {
         writeln!(out, "{}", line(r, Some(a.severity)))?;
+        if let Some(tl) = timeline {
+            for e in timeline_of(a, tl) {
+                writeln!(out, "      {}", describe_event(e))?;
+            }
+            if a.evidence_omitted > 0 {
+                writeln!(out, "      … {} more record(s)", a.evidence_omitted)?;
+            }
+        }
     }
     Ok(())
+}
+
+/// One timeline line: time, what happened, who, from where, to whom, and the record.
+pub fn describe_event(e: &IdentityEvent) -> String {
+    let mut s = format!(
+        "{}  {}",
+        e.time.format("%Y-%m-%d %H:%M:%S%.3f"),
+        e.kind.name()
+    );
+    if let Some(a) = &e.actor {
+        s.push_str(&format!("  actor={a}"));
+    }
+    if let Some(h) = &e.source {
+        s.push_str(&format!("  from={h}"));
+    }
+    if let Some(t) = &e.target {
+        s.push_str(&format!("  target={t}"));
+    }
+    if e.outcome.is_failure() {
+        s.push_str("  FAILED");
+    }
+    s.push_str(&format!(
+        "  [{}#{}{}]",
+        e.evidence.source,
+        e.evidence.record,
+        e.evidence
+            .event_id
+            .map(|id| format!(" event {id}"))
+            .unwrap_or_default()
+    ));
+    s
 }
 
 fn sev_color(s: Severity) -> &'static str {
@@ -183,9 +313,17 @@ pub fn write_summary(out: &mut dyn Write, t: &ScanTotals) -> io::Result<()> {
     }
     writeln!(
         out,
-        "Alerts: {} ({} critical, {} high, {} medium, {} low).",
-        t.alerts, s.critical, s.high, s.medium, s.low
-    )
+        "Alerts: {} ({} critical, {} high, {} medium, {} low) in {} incident(s).",
+        t.alerts, s.critical, s.high, s.medium, s.low, t.incidents
+    )?;
+    if t.suppressed_alerts > 0 {
+        writeln!(
+            out,
+            "{} alert(s) silenced by the allow-list.",
+            t.suppressed_alerts
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use rampart_core::{Alert, IdentityEvent, Severity};
-use rampart_detect::{Engine, EngineConfig};
+use rampart_detect::{correlate, Engine, EngineConfig, Incident};
 use rampart_ingest::{
     discover::{discover_all, Skipped},
     read_file, EventSink, IngestError, InputFile, ReadOptions, ReadStats, Warning,
@@ -90,6 +90,10 @@ pub struct ScanTotals {
     pub warnings: u64,
     pub alerts: u64,
     pub alerts_by_severity: AlertsBySeverity,
+    /// Alerts joined into incidents (same attacker or victims, close in time).
+    pub incidents: u64,
+    /// Alerts silenced by the allow-list.
+    pub suppressed_alerts: u64,
     pub elapsed_secs: f64,
     pub records_per_sec: f64,
 }
@@ -120,6 +124,7 @@ impl AlertsBySeverity {
 #[derive(Debug)]
 pub struct ScanReport {
     pub alerts: Vec<Alert>,
+    pub incidents: Vec<Incident>,
     pub files: Vec<FileReport>,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<String>,
@@ -289,7 +294,8 @@ pub fn run_scan(
         }
     });
 
-    let alerts = engine.finish();
+    let (mut alerts, suppressed) = engine.finish_counted();
+    let incidents = correlate(&mut alerts);
     if let (Some(s), Some(id)) = (store.as_deref_mut(), scan_id) {
         if store_error.is_none() && !pending_store.is_empty() {
             if let Err(e) = s.insert_events(id, &pending_store) {
@@ -317,6 +323,8 @@ pub fn run_scan(
         warnings: reports.iter().map(|r| r.warnings).sum(),
         alerts: alerts.len() as u64,
         alerts_by_severity: AlertsBySeverity::count(&alerts),
+        incidents: incidents.len() as u64,
+        suppressed_alerts: suppressed,
         elapsed_secs: elapsed,
         records_per_sec: if elapsed > 0.0 {
             records as f64 / elapsed
@@ -340,6 +348,7 @@ pub fn run_scan(
     }
     Ok(ScanReport {
         alerts,
+        incidents,
         files: reports,
         skipped: discovery.skipped,
         errors,
@@ -368,3 +377,49 @@ pub fn default_threads() -> usize {
 
 /// Shared handle type for callers that keep progress alive across threads.
 pub type SharedProgress = Arc<Progress>;
+
+/// The events behind the given evidence, read again from their files (a second pass over only
+/// the files the alerts point into), keyed by evidence. Used for `--timeline`.
+pub fn events_for_evidence(
+    evidence: &[rampart_core::Evidence],
+    threads: usize,
+) -> std::collections::HashMap<rampart_core::Evidence, IdentityEvent> {
+    use std::collections::{HashMap, HashSet};
+    let wanted: HashSet<&rampart_core::Evidence> = evidence.iter().collect();
+    let sources: Vec<PathBuf> = {
+        let mut s: Vec<&str> = evidence.iter().map(|e| &*e.source).collect();
+        s.sort_unstable();
+        s.dedup();
+        s.into_iter().map(PathBuf::from).collect()
+    };
+    struct Collect<'a> {
+        wanted: &'a HashSet<&'a rampart_core::Evidence>,
+        found: HashMap<rampart_core::Evidence, IdentityEvent>,
+    }
+    impl EventSink for Collect<'_> {
+        fn events(&mut self, batch: Vec<IdentityEvent>) -> bool {
+            for e in batch {
+                if self.wanted.contains(&e.evidence) {
+                    self.found.entry(e.evidence.clone()).or_insert(e);
+                }
+            }
+            true
+        }
+        fn warning(&mut self, _w: Warning) {}
+    }
+    let mut sink = Collect {
+        wanted: &wanted,
+        found: HashMap::new(),
+    };
+    let opts = ReadOptions {
+        threads: threads.max(1),
+    };
+    for path in sources {
+        let (files, _) = rampart_ingest::discover(std::slice::from_ref(&path));
+        for f in files {
+            // The display name must equal the evidence source: discover keeps the path as given.
+            let _ = read_file(&f, &opts, &mut sink);
+        }
+    }
+    sink.found
+}
