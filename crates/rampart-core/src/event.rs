@@ -86,6 +86,31 @@ pub struct Evidence {
     pub event_id: Option<u32>,
 }
 
+/// A Windows event record as the log wrote it: its system header and its `EventData` (or
+/// `UserData`) fields by their own names, values as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawRecord {
+    pub event_id: u32,
+    /// `Security`, `System`, `Microsoft-Windows-Sysmon/Operational`, …
+    pub channel: String,
+    /// `Microsoft-Windows-Security-Auditing`, `Service Control Manager`, …
+    pub provider: String,
+    /// The machine that recorded the event.
+    pub computer: String,
+    /// The data fields in source order (a multi-part value joined by `\n`).
+    pub fields: Vec<(String, String)>,
+}
+
+impl RawRecord {
+    /// A field's value by exact name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// What kind of account an account-management event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -393,6 +418,13 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         auth: Option<String>,
     },
+    /// A source record kept as it was, for rules that match raw fields (Sigma). Readers emit
+    /// one only when asked to (`rampart_ingest::ReadOptions::raw`), in addition to whatever
+    /// the record maps to and with the same evidence; it says nothing about what happened, and
+    /// detectors other than rule matchers ignore it.
+    RawRecord {
+        record: Arc<RawRecord>,
+    },
 }
 
 impl EventKind {
@@ -437,6 +469,7 @@ impl EventKind {
             NetworkConnection { .. } => "network_connection",
             DnsZoneTransfer { .. } => "dns_zone_transfer",
             RemoteShell { .. } => "remote_shell",
+            RawRecord { .. } => "raw_record",
         }
     }
 }

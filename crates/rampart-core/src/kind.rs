@@ -16,6 +16,9 @@ pub enum KillChainPhase {
     DomainDominance,
     Persistence,
     DefenseEvasion,
+    /// Outside the phases above (Defender for Identity's "other"): a Sigma rule whose ATT&CK
+    /// tactics name none of them.
+    Other,
 }
 
 impl KillChainPhase {
@@ -27,12 +30,13 @@ impl KillChainPhase {
             KillChainPhase::DomainDominance => "domain_dominance",
             KillChainPhase::Persistence => "persistence",
             KillChainPhase::DefenseEvasion => "defense_evasion",
+            KillChainPhase::Other => "other",
         }
     }
 }
 
 macro_rules! alert_kinds {
-    ($( $variant:ident => $id:literal, $phase:ident, [$($t:literal),+], $title:literal; )+) => {
+    ($( $variant:ident => $id:literal, $phase:ident, [$($t:literal),*], $title:literal; )+) => {
         /// An attack class. The ids are those of the project's class vocabulary.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum AlertKind { $( $variant, )+ }
@@ -47,7 +51,7 @@ macro_rules! alert_kinds {
 
             /// ATT&CK technique ids, main technique first.
             pub fn mitre(&self) -> &'static [&'static str] {
-                match self { $( AlertKind::$variant => &[$($t),+], )+ }
+                match self { $( AlertKind::$variant => &[$($t),*], )+ }
             }
 
             pub fn phase(&self) -> KillChainPhase {
@@ -109,6 +113,9 @@ alert_kinds! {
     SamNameSpoofing => "sam_name_spoofing", DomainDominance, ["T1078.002", "T1068"], "sAMAccountName spoofing (noPac)";
     ForcedAuthCoercion => "forced_auth_coercion", CredentialAccess, ["T1187"], "Forced authentication (coercion)";
     NtlmRelay => "ntlm_relay", CredentialAccess, ["T1557.001"], "NTLM relay";
+    // A community Sigma rule matched and its ATT&CK tags name no single class above. The
+    // alert's own `mitre` and `phase` come from the rule's tags; `detector` is `sigma:<rule id>`.
+    SigmaRule => "sigma_rule", Other, [], "Sigma rule match";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,7 +156,7 @@ mod tests {
     fn ids_round_trip() {
         for k in AlertKind::ALL {
             assert_eq!(k.as_str().parse::<AlertKind>().ok(), Some(*k));
-            assert!(!k.mitre().is_empty());
+            assert!(!k.mitre().is_empty() || *k == AlertKind::SigmaRule);
             assert!(k.mitre().iter().all(|t| t.starts_with('T')));
         }
         assert!("nope".parse::<AlertKind>().is_err());
