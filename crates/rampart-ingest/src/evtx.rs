@@ -31,7 +31,7 @@ use crate::discover::InputFile;
 use crate::error::{IngestError, Warning};
 use crate::mappers;
 use crate::winevent::WinEvent;
-use crate::{EventSink, ReadOptions, ReadStats};
+use crate::{EventSink, RawSelect, ReadOptions, ReadStats};
 use evtx::err::EvtxError;
 use evtx::{EvtxChunkHeader, EvtxParser, EvtxRecord, ParserSettings};
 use memchr::memmem;
@@ -63,6 +63,12 @@ enum Rec {
     Unknown,
     /// Mapped (possibly to nothing: handled, but nothing about identities).
     Mapped(Vec<IdentityEvent>),
+    /// A record kept raw ([`ReadOptions::raw`]): what it mapped to (`None`: no mapper handles
+    /// it), and its raw-record event.
+    Kept {
+        mapped: Option<Vec<IdentityEvent>>,
+        raw: Box<IdentityEvent>,
+    },
     /// A record a mapper would handle but whose JSON could not be read.
     Bad(String),
 }
@@ -95,7 +101,7 @@ pub fn read(
         let mut parser = guard(file, || EvtxParser::from_buffer(data))?
             .map_err(corrupt)?
             .with_configuration(settings(opts));
-        drain(&mut parser, file, sink, &mut stats, &mut chunks)?;
+        drain(&mut parser, file, opts, sink, &mut stats, &mut chunks)?;
     } else {
         let mut parser = guard(file, || EvtxParser::from_path(&file.path))?
             .map_err(|e| match e {
@@ -105,7 +111,7 @@ pub fn read(
                 e => corrupt(e),
             })?
             .with_configuration(settings(opts));
-        drain(&mut parser, file, sink, &mut stats, &mut chunks)?;
+        drain(&mut parser, file, opts, sink, &mut stats, &mut chunks)?;
     }
     Ok(stats)
 }
@@ -138,13 +144,16 @@ fn settings(opts: &ReadOptions) -> ParserSettings {
 fn drain<T: Read + Seek>(
     parser: &mut EvtxParser<T>,
     file: &InputFile,
+    opts: &ReadOptions,
     sink: &mut dyn EventSink,
     stats: &mut ReadStats,
     chunks: &mut ChunkIndex,
 ) -> Result<(), IngestError> {
     let source = file.display.clone();
     let worker_source = source.clone();
-    let mut records = parser.serialized_records(move |record| process(record, &worker_source));
+    let raw = opts.raw.clone().filter(|r| !r.is_empty());
+    let mut records =
+        parser.serialized_records(move |record| process(record, &worker_source, raw.as_deref()));
     let mut batch: Vec<IdentityEvent> = Vec::with_capacity(BATCH);
     let mut seen: u64 = 0;
     let mut no_magic = NoMagicRun::default();
@@ -193,6 +202,21 @@ fn drain<T: Read + Seek>(
                         stats.records += 1;
                         stats.events += events.len() as u64;
                         batch.extend(events);
+                        if batch.len() >= BATCH && !sink.events(std::mem::take(&mut batch)) {
+                            return Ok(());
+                        }
+                    }
+                    Rec::Kept { mapped, raw } => {
+                        stats.records += 1;
+                        stats.raw += 1;
+                        match mapped {
+                            Some(events) => {
+                                stats.events += events.len() as u64;
+                                batch.extend(events);
+                            }
+                            None => stats.unknown += 1,
+                        }
+                        batch.push(*raw);
                         if batch.len() >= BATCH && !sink.events(std::mem::take(&mut batch)) {
                             return Ok(());
                         }
@@ -279,13 +303,14 @@ impl NoMagicRun {
 fn process(
     record: evtx::err::Result<EvtxRecord<'_>>,
     source: &Arc<str>,
+    raw: Option<&RawSelect>,
 ) -> evtx::err::Result<RecordOut> {
     let record = record?;
     let record_id = record.event_record_id;
     let header_time = jiff_to_chrono(record.timestamp);
     let chunk_warning = chunk_checksum_warning(&record);
     let rendered = record.into_json_bytes()?;
-    let rec = map_record(&rendered.data, record_id, header_time, source);
+    let rec = map_record(&rendered.data, record_id, header_time, source, raw);
     Ok(RecordOut {
         record_id,
         rec,
@@ -376,22 +401,28 @@ static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| Needl
 /// `evtx` renders `{"Event":{"#attributes":…,"System":{…},"EventData"|"UserData":{…}}}` with
 /// `System` first. The system fields are picked out of the bytes (no JSON parse: a quote
 /// inside a JSON string is always escaped, so a key pattern like `"Channel":` cannot match
-/// inside a value), and only the data object of a record a mapper handles is parsed.
+/// inside a value), and only the data object of a record a mapper handles (or `raw` selects)
+/// is parsed.
 fn map_record(
     json: &[u8],
     record_id: u64,
     header_time: Option<Timestamp>,
     source: &Arc<str>,
+    raw: Option<&RawSelect>,
 ) -> Rec {
     let Some(head) = scan_header(json) else {
         return Rec::Unknown;
     };
-    if !mappers::is_interesting_record(head.event_id, head.channel, head.provider) {
+    let keep = RawSelect::wanted(raw, head.channel, head.event_id);
+    if !keep && !mappers::is_interesting_record(head.event_id, head.channel, head.provider) {
         return Rec::Unknown;
     }
     // Handle requests for files and keys are the bulk of 4656/4663 and map to nothing
     // (see `mappers::object_access`): no need to parse them to know it.
-    if matches!(head.event_id, 4656 | 4663) && NEEDLES.object_type_process.find(json).is_none() {
+    if !keep
+        && matches!(head.event_id, 4656 | 4663)
+        && NEEDLES.object_type_process.find(json).is_none()
+    {
         return Rec::Mapped(Vec::new());
     }
     let sys = scan_system(json, head.after_id);
@@ -427,7 +458,14 @@ fn map_record(
         record_id: sys.record_id.unwrap_or(record_id),
         data,
     };
-    match mappers::map(&ev, source) {
+    let mapped = mappers::map(&ev, source);
+    if keep {
+        return Rec::Kept {
+            mapped,
+            raw: Box::new(ev.into_raw_event(source)),
+        };
+    }
+    match mapped {
         Some(events) => Rec::Mapped(events),
         None => Rec::Unknown,
     }
@@ -919,7 +957,7 @@ mod tests {
     #[test]
     fn maps_a_rendered_record() {
         let src: Arc<str> = Arc::from("dc.evtx");
-        let Rec::Mapped(evs) = map_record(REC_4662.as_bytes(), 1, None, &src) else {
+        let Rec::Mapped(evs) = map_record(REC_4662.as_bytes(), 1, None, &src, None) else {
             panic!("not mapped")
         };
         assert_eq!(evs.len(), 1);
@@ -932,14 +970,52 @@ mod tests {
     }
 
     #[test]
+    fn selected_records_are_also_kept_raw() {
+        let src: Arc<str> = Arc::from("dc.evtx");
+        let mut select = RawSelect::default();
+        select.add("Security", Some(&[4662]));
+        select.add("Application", None);
+        let Rec::Kept {
+            mapped: Some(evs),
+            raw,
+        } = map_record(REC_4662.as_bytes(), 1, None, &src, Some(&select))
+        else {
+            panic!("not kept")
+        };
+        assert_eq!(evs[0].kind.name(), "directory_replication");
+        assert_eq!(raw.evidence, evs[0].evidence);
+        let rampart_core::EventKind::RawRecord { record } = &raw.kind else {
+            panic!("not raw")
+        };
+        assert_eq!(
+            (record.event_id, record.channel.as_str()),
+            (4662, "Security")
+        );
+        assert_eq!(record.get("AccessMask"), Some("0x100"));
+        assert_eq!(record.computer, "DC1.insecurebank.local");
+        // A record no mapper handles is kept when selected, and only then.
+        let app = REC_4662
+            .replace("\"Channel\":\"Security\"", "\"Channel\":\"Application\"")
+            .replace("Security-Auditing", "EventSystem");
+        assert!(matches!(
+            map_record(app.as_bytes(), 1, None, &src, Some(&select)),
+            Rec::Kept { mapped: None, .. }
+        ));
+        assert!(matches!(
+            map_record(app.as_bytes(), 1, None, &src, None),
+            Rec::Unknown
+        ));
+    }
+
+    #[test]
     fn file_handles_are_skipped_unparsed() {
         let src: Arc<str> = Arc::from("x");
         let file = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4663,"TimeCreated":{"#attributes":{"SystemTime":"2019-05-08T02:10:43.4872170Z"}},"Channel":"Security"},"EventData":{"ObjectType":"File","ObjectName":"C:\\x","ProcessName":"C:\\p.exe"}}}"##;
         assert!(
-            matches!(map_record(file.as_bytes(), 1, None, &src), Rec::Mapped(v) if v.is_empty())
+            matches!(map_record(file.as_bytes(), 1, None, &src, None), Rec::Mapped(v) if v.is_empty())
         );
         let proc = file.replace("\"File\"", "\"Process\"");
-        let Rec::Mapped(v) = map_record(proc.as_bytes(), 1, None, &src) else {
+        let Rec::Mapped(v) = map_record(proc.as_bytes(), 1, None, &src, None) else {
             panic!("not mapped")
         };
         assert_eq!(v.len(), 1);
@@ -981,7 +1057,7 @@ mod tests {
         assert_eq!(sys.system_time, b"2019-04-27T21:04:25.7334012Z");
         assert_eq!(sys.record_id, Some(9252));
         let src: Arc<str> = Arc::from("s.evtx");
-        let Rec::Mapped(evs) = map_record(REC_7045.as_bytes(), 1, None, &src) else {
+        let Rec::Mapped(evs) = map_record(REC_7045.as_bytes(), 1, None, &src, None) else {
             panic!("not mapped")
         };
         assert_eq!(evs[0].actor.as_ref().unwrap().rid(), Some(1000));
@@ -1029,12 +1105,12 @@ mod tests {
                 "Microsoft-Windows-EventSystem",
             );
         assert!(matches!(
-            map_record(app.as_bytes(), 1, None, &src),
+            map_record(app.as_bytes(), 1, None, &src, None),
             Rec::Unknown
         ));
         let broken = &REC_4662[..REC_4662.len() - 40];
         assert!(matches!(
-            map_record(broken.as_bytes(), 1, None, &src),
+            map_record(broken.as_bytes(), 1, None, &src, None),
             Rec::Bad(_)
         ));
     }

@@ -27,7 +27,7 @@ use crate::error::{IngestError, Warning};
 use crate::evtx::{Flatten, Flex};
 use crate::mappers;
 use crate::winevent::WinEvent;
-use crate::{EventSink, ReadOptions, ReadStats};
+use crate::{EventSink, RawSelect, ReadOptions, ReadStats};
 use flate2::read::MultiGzDecoder;
 use rampart_core::{IdentityEvent, Timestamp};
 use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess, Visitor};
@@ -80,11 +80,12 @@ fn open(file: &InputFile) -> Result<Box<dyn BufRead>, IngestError> {
 /// Reads one JSON file (plain or gzipped) into `sink`.
 pub fn read(
     file: &InputFile,
-    _opts: &ReadOptions,
+    opts: &ReadOptions,
     sink: &mut dyn EventSink,
 ) -> Result<ReadStats, IngestError> {
     let mut reader = open(file)?;
     let mut r = Reader {
+        raw: opts.raw.clone().filter(|r| !r.is_empty()),
         source: file.display.clone(),
         stats: ReadStats {
             bytes: file.size,
@@ -162,6 +163,8 @@ fn read_lines(reader: &mut dyn BufRead, r: &mut Reader<'_>, start: u64) -> std::
 }
 
 struct Reader<'s> {
+    /// Records to deliver also as raw records.
+    raw: Option<Arc<RawSelect>>,
     source: Arc<str>,
     stats: ReadStats,
     batch: Vec<IdentityEvent>,
@@ -196,7 +199,9 @@ impl Reader<'_> {
             return;
         };
         let (channel, provider) = probe.log_names();
-        if !mappers::is_interesting_record(id, channel.as_bytes(), provider.as_bytes()) {
+        if !self.keep(id, &channel)
+            && !mappers::is_interesting_record(id, channel.as_bytes(), provider.as_bytes())
+        {
             self.unknown();
             return;
         }
@@ -216,10 +221,12 @@ impl Reader<'_> {
 
     /// One parsed event object (a line, or an array element).
     fn object(&mut self, obj: Map<String, Value>, record: u64, offset: Option<u64>) {
-        let interesting = head_of(&obj).is_some_and(|(id, channel, provider)| {
+        let head = head_of(&obj);
+        let keep = head.is_some_and(|(id, channel, _)| self.keep(id, channel));
+        let interesting = head.is_some_and(|(id, channel, provider)| {
             mappers::is_interesting_record(id, channel.as_bytes(), provider.as_bytes())
         });
-        if !interesting {
+        if !interesting && !keep {
             self.unknown();
             return;
         }
@@ -263,13 +270,22 @@ impl Reader<'_> {
             Some(events) => {
                 self.stats.events += events.len() as u64;
                 self.batch.extend(events);
-                if self.batch.len() >= BATCH && !self.sink.events(std::mem::take(&mut self.batch)) {
-                    self.stopped = true;
-                }
             }
             None => self.stats.unknown += 1,
         }
+        if keep {
+            self.stats.raw += 1;
+            self.batch.push(ev.into_raw_event(&self.source));
+        }
+        if self.batch.len() >= BATCH && !self.sink.events(std::mem::take(&mut self.batch)) {
+            self.stopped = true;
+        }
         self.tick();
+    }
+
+    /// Whether records of `event_id` in `channel` are kept raw.
+    fn keep(&self, event_id: u32, channel: &str) -> bool {
+        RawSelect::wanted(self.raw.as_deref(), channel.as_bytes(), event_id)
     }
 
     fn unknown(&mut self) {
@@ -804,6 +820,37 @@ mod tests {
         assert_eq!(sink.events[1].observer.as_deref(), Some("HFDC01.shire.com"));
         assert_eq!(sink.events[2].actor.as_ref().unwrap().name, "bob");
         assert_eq!(sink.events[0].evidence.source.as_ref(), "events.json");
+    }
+
+    #[test]
+    fn selected_lines_are_also_kept_raw() {
+        let app = r#"{"EventID":1000,"Channel":"Application","SourceName":"Application Error","Hostname":"WS1","@timestamp":"2020-09-21T23:35:27.841Z","AppName":"x.exe"}"#;
+        let content = format!("{NXLOG_4624}\n{app}\n{BEAT_4768}\n");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.json");
+        std::fs::write(&path, &content).unwrap();
+        let (files, _) = crate::discover(&[path]);
+        let mut select = RawSelect::default();
+        select.add("application", None);
+        select.add("Security", Some(&[4624]));
+        let opts = ReadOptions {
+            raw: Some(Arc::new(select)),
+            ..ReadOptions::default()
+        };
+        let mut sink = Collect::default();
+        let stats = read(&files[0], &opts, &mut sink).unwrap();
+        assert_eq!((stats.records, stats.events, stats.raw), (3, 2, 2));
+        assert_eq!(stats.unknown, 1);
+        let kinds: Vec<_> = sink.events.iter().map(|e| e.kind.name()).collect();
+        assert_eq!(
+            kinds,
+            ["logon", "raw_record", "raw_record", "kerberos_tgt_request"]
+        );
+        let EventKind::RawRecord { record } = &sink.events[2].kind else {
+            panic!()
+        };
+        assert_eq!(record.get("AppName"), Some("x.exe"));
+        assert_eq!(sink.events[2].evidence.record, 2);
     }
 
     #[test]

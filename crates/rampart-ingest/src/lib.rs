@@ -25,10 +25,12 @@ pub mod error;
 pub mod evtx;
 pub mod json;
 pub mod mappers;
+pub mod raw;
 pub mod winevent;
 
 pub use discover::{discover, discover_all, Discovery, Format, InputFile, Skipped};
 pub use error::{IngestError, Warning};
+pub use raw::RawSelect;
 pub use winevent::WinEvent;
 
 use rampart_core::IdentityEvent;
@@ -38,11 +40,17 @@ use rampart_core::IdentityEvent;
 pub struct ReadOptions {
     /// Threads the EVTX parser may use for one file (chunks are parsed in parallel).
     pub threads: usize,
+    /// Records to deliver also as [`EventKind::RawRecord`](rampart_core::EventKind::RawRecord)
+    /// events, for rule matching (Sigma). `None`, the default, keeps none and costs nothing.
+    pub raw: Option<std::sync::Arc<RawSelect>>,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { threads: 1 }
+        ReadOptions {
+            threads: 1,
+            raw: None,
+        }
     }
 }
 
@@ -55,6 +63,8 @@ pub struct ReadStats {
     pub events: u64,
     /// Records of an event id no mapper handles: counted, not errors.
     pub unknown: u64,
+    /// Records also delivered as raw records ([`ReadOptions::raw`]); not counted in `events`.
+    pub raw: u64,
     /// Records or chunks that could not be read (each reported as a [`Warning`]).
     pub skipped: u64,
     /// Bytes of the file (compressed size for `.gz`).
@@ -66,6 +76,7 @@ impl ReadStats {
         self.records += o.records;
         self.events += o.events;
         self.unknown += o.unknown;
+        self.raw += o.raw;
         self.skipped += o.skipped;
         self.bytes += o.bytes;
     }

@@ -4,7 +4,9 @@
 //! [`crate::mappers::is_interesting`]), so it can afford owned strings; it stays a flat list of
 //! name/value pairs because events carry 5 to 40 fields and a linear scan beats hashing there.
 
-use rampart_core::{wellknown, Account, EventKind, Evidence, Host, IdentityEvent, Timestamp};
+use rampart_core::{
+    wellknown, Account, EventKind, Evidence, Host, IdentityEvent, RawRecord, Timestamp,
+};
 use std::sync::Arc;
 
 /// A Windows event: its system header and its `EventData` (or `UserData`) as name/value pairs.
@@ -84,6 +86,31 @@ impl WinEvent {
         let mut ev = IdentityEvent::new(self.time, kind, self.evidence(source));
         if !self.computer.is_empty() {
             ev.observer = Some(self.computer.clone());
+        }
+        ev
+    }
+
+    /// This record as a [`EventKind::RawRecord`] event (for rule matching), consuming it.
+    pub fn into_raw_event(self, source: &Arc<str>) -> IdentityEvent {
+        let mut ev = IdentityEvent::new(
+            self.time,
+            EventKind::RawRecord {
+                record: Arc::new(RawRecord {
+                    event_id: self.event_id,
+                    channel: self.channel,
+                    provider: self.provider,
+                    computer: self.computer.clone(),
+                    fields: self.data,
+                }),
+            },
+            Evidence {
+                source: source.clone(),
+                record: self.record_id,
+                event_id: Some(self.event_id),
+            },
+        );
+        if !self.computer.is_empty() {
+            ev.observer = Some(self.computer);
         }
         ev
     }

@@ -36,7 +36,14 @@ fn read_bytes(
         return (0, 0, Some(e));
     }
     let mut sink = Collect::default();
-    match read_file(&files[0], &ReadOptions { threads: 2 }, &mut sink) {
+    match read_file(
+        &files[0],
+        &ReadOptions {
+            threads: 2,
+            ..ReadOptions::default()
+        },
+        &mut sink,
+    ) {
         Ok(stats) => {
             assert_eq!(stats.events as usize, sink.events.len());
             (stats.records, sink.warnings.len(), None)

@@ -101,8 +101,15 @@ pub fn input(rel: &str) -> InputFile {
 pub fn read(rel: &str, threads: usize) -> (ReadStats, Collect) {
     let file = input(rel);
     let mut sink = Collect::default();
-    let stats = read_file(&file, &ReadOptions { threads }, &mut sink)
-        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+    let stats = read_file(
+        &file,
+        &ReadOptions {
+            threads,
+            ..ReadOptions::default()
+        },
+        &mut sink,
+    )
+    .unwrap_or_else(|e| panic!("{rel}: {e}"));
     (stats, sink)
 }
 
