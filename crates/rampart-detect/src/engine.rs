@@ -40,6 +40,13 @@ impl Context<'_> {
         self.sink.push(self.detector, key, alert, false);
     }
 
+    /// Raises an alert on behalf of one of the detector's rules: `detector` names it in the
+    /// alert (`sigma:<rule id>`); otherwise as [`Context::emit`].
+    pub fn emit_as(&mut self, detector: &str, key: &str, mut alert: Alert) {
+        alert.detector = detector.to_string();
+        self.sink.push(self.detector, key, alert, false);
+    }
+
     /// Raises or updates an alert that summarises a growing body of evidence (a spray that
     /// reaches more accounts): within the dedup window the new alert replaces the title,
     /// description and targets of the one with the same key, keeps its id and first time, and
@@ -119,6 +126,8 @@ pub struct EngineConfig {
     pub disabled: Vec<String>,
     /// Known-good entities per detector.
     pub allow: AllowList,
+    /// Sigma rules to run as well (the `sigma` detector), when any were loaded.
+    pub sigma: Option<std::sync::Arc<crate::sigma::RuleSet>>,
 }
 
 impl Default for EngineConfig {
@@ -128,6 +137,7 @@ impl Default for EngineConfig {
             dedup_window: Duration::hours(1),
             disabled: Vec::new(),
             allow: AllowList::default(),
+            sigma: None,
         }
     }
 }
@@ -142,10 +152,11 @@ pub struct Engine {
 impl Engine {
     /// An engine with every built-in detector (minus the disabled ones).
     pub fn new(config: &EngineConfig) -> Engine {
-        let detectors = crate::detectors::all()
-            .into_iter()
-            .filter(|d| !config.disabled.iter().any(|n| n == d.name()))
-            .collect();
+        let mut detectors: Vec<Box<dyn Detector>> = crate::detectors::all();
+        if let Some(rules) = &config.sigma {
+            detectors.push(Box::new(crate::sigma::Sigma::new(rules.clone())));
+        }
+        detectors.retain(|d| !config.disabled.iter().any(|n| n == d.name()));
         Engine::with_detectors(config, detectors)
     }
 

@@ -11,6 +11,7 @@ pub mod detectors;
 pub mod engine;
 pub mod entities;
 pub mod incident;
+pub mod sigma;
 pub mod state;
 
 #[cfg(test)]
@@ -20,3 +21,4 @@ pub use allow::AllowList;
 pub use engine::{Context, Detector, Engine, EngineConfig};
 pub use entities::{Entities, EntityConfig};
 pub use incident::{correlate, Incident};
+pub use sigma::{LoadReport, RuleSet, Sigma};

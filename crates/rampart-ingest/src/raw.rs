@@ -6,7 +6,8 @@
 
 use std::collections::HashSet;
 
-/// A set of (channel, event ids) to keep raw. Channels compare ignoring ASCII case.
+/// A set of (channel, event ids) to keep raw. Channels compare ignoring ASCII case; the
+/// channel `*` stands for every channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawSelect {
     /// Every record of every channel.
@@ -49,8 +50,7 @@ impl RawSelect {
             return true;
         }
         self.channels.iter().any(|(name, ids)| {
-            name.len() == channel.len()
-                && name.eq_ignore_ascii_case(channel)
+            (name == b"*" || (name.len() == channel.len() && name.eq_ignore_ascii_case(channel)))
                 && ids.as_ref().is_none_or(|ids| ids.contains(&event_id))
         })
     }
@@ -81,5 +81,8 @@ mod tests {
         assert!(s.wants(b"Security", 5156));
         assert!(RawSelect::everything().wants(b"Anything", 1));
         assert!(!RawSelect::wanted(None, b"Security", 4688));
+        let mut any = RawSelect::default();
+        any.add("*", Some(&[4624]));
+        assert!(any.wants(b"ForwardedEvents", 4624) && !any.wants(b"Security", 4625));
     }
 }
