@@ -1,0 +1,290 @@
+//! [`SqliteStore`]: the embedded store, one SQLite file in WAL mode.
+//!
+//! Opening is careful with what it is given: it reads the file's header before changing
+//! anything, and refuses a file that is not SQLite, an SQLite database of another application,
+//! or a Rampart database from a newer version, leaving the file as it was. A new or empty file
+//! becomes a Rampart database; an older one is migrated (see [`schema`]).
+//!
+//! One `SqliteStore` is one connection: writes are serialised through `&mut self`, and other
+//! `SqliteStore`s on the same file (other threads or processes) read while it writes, thanks
+//! to WAL.
+
+mod postings;
+mod read;
+pub mod schema;
+mod write;
+
+use crate::error::{Result, StoreError};
+use crate::model::{
+    AlertQuery, EntityQuery, EntityRecord, EventQuery, ScanId, ScanMeta, ScanRecord, ScanSummary,
+};
+use crate::Store;
+use rampart_core::{Alert, Evidence, IdentityEvent, Timestamp};
+use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
+use std::path::Path;
+use std::time::Duration;
+
+/// How long a writer waits for another writer's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Page cache per connection, in KiB (as `PRAGMA cache_size` takes it: negative).
+const CACHE_KIB: i64 = -128 * 1024;
+
+/// Prepared statements kept per connection. Queries with optional filters have one statement
+/// per combination of filters used, so this is more than the fixed statements need.
+const STATEMENT_CACHE: usize = 64;
+
+/// The embedded store. See the [module docs](self).
+pub struct SqliteStore {
+    conn: Connection,
+    /// The database as errors name it: the file's path, or `:memory:`.
+    db: String,
+    cache: write::IdCache,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the Rampart database at `path`, upgrading its schema if it is
+    /// older than this code.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore> {
+        let path = path.as_ref();
+        let db = path.display().to_string();
+        if path.is_dir() {
+            return Err(StoreError::Open {
+                db,
+                source: "this is a directory, not a database file".into(),
+            });
+        }
+        // No URI interpretation: a path is a path.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open {
+            db: db.clone(),
+            source: e.into(),
+        })?;
+        SqliteStore::init(conn, db)
+    }
+
+    /// A private database in memory, gone when the store is dropped (tests, one-off scans).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        let db = ":memory:".to_string();
+        let conn = Connection::open_in_memory().map_err(|e| StoreError::Open {
+            db: db.clone(),
+            source: e.into(),
+        })?;
+        SqliteStore::init(conn, db)
+    }
+
+    /// The database as errors name it.
+    pub fn db(&self) -> &str {
+        &self.db
+    }
+
+    /// The schema version of the open database (always [`schema::latest_version`] once open).
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .doing(&self.db, "reading the schema version")
+    }
+
+    fn init(mut conn: Connection, db: String) -> Result<SqliteStore> {
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .doing(&db, "setting the busy timeout")?;
+        check_identity(&conn, &db)?;
+        // Only now, knowing the file is ours or new, change anything.
+        let _mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .doing(&db, "switching to WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .doing(&db, "setting synchronous=NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .doing(&db, "enabling foreign keys")?;
+        // Event inserts touch several indexes at scattered places (by entity, by digest); the
+        // default 2 MB page cache thrashes on them once a database outgrows it.
+        conn.pragma_update(None, "cache_size", CACHE_KIB)
+            .doing(&db, "setting the page cache size")?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .doing(&db, "setting temp_store")?;
+        migrate(&mut conn, &db)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(SqliteStore {
+            conn,
+            db,
+            cache: write::IdCache::default(),
+        })
+    }
+
+    fn check_scan(&self, scan: ScanId) -> Result<()> {
+        let found = self
+            .conn
+            .prepare_cached("SELECT 1 FROM scan WHERE id = ?1")
+            .and_then(|mut s| s.exists([scan.0]))
+            .doing(&self.db, "looking up the scan")?;
+        if found {
+            Ok(())
+        } else {
+            Err(StoreError::UnknownScan {
+                db: self.db.clone(),
+                scan: scan.0,
+            })
+        }
+    }
+}
+
+/// Reads the header fields that say whose database this is, and refuses anything that is not
+/// Rampart's or brand new. Reads only.
+fn check_identity(conn: &Connection, db: &str) -> Result<()> {
+    let app_id: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .map_err(|e| open_error(db, e))?;
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| open_error(db, e))?;
+    if app_id != schema::APPLICATION_ID {
+        let objects: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| open_error(db, e))?;
+        let fresh = app_id == 0 && version == 0 && objects == 0;
+        if !fresh {
+            return Err(StoreError::ForeignDatabase { db: db.to_string() });
+        }
+    }
+    if version > schema::latest_version() {
+        return Err(StoreError::TooNew {
+            db: db.to_string(),
+            found: version,
+            supported: schema::latest_version(),
+        });
+    }
+    Ok(())
+}
+
+fn open_error(db: &str, e: rusqlite::Error) -> StoreError {
+    if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
+        StoreError::NotADatabase { db: db.to_string() }
+    } else {
+        StoreError::Open {
+            db: db.to_string(),
+            source: e.into(),
+        }
+    }
+}
+
+/// Applies the migrations the database has not had, each in its own write transaction with its
+/// version bump, re-reading the version under the write lock so that two processes opening the
+/// same new file do not both migrate it.
+fn migrate(conn: &mut Connection, db: &str) -> Result<()> {
+    let latest = schema::latest_version();
+    loop {
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .doing(db, "reading the schema version")?;
+        if version >= latest {
+            return Ok(());
+        }
+        let failed = |e: rusqlite::Error| StoreError::Migration {
+            db: db.to_string(),
+            version: version + 1,
+            source: e.into(),
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let locked: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(failed)?;
+        if locked != version {
+            // Someone else migrated meanwhile; look again.
+            continue;
+        }
+        let index = usize::try_from(version).map_err(|_| StoreError::Migration {
+            db: db.to_string(),
+            version: version + 1,
+            source: format!("impossible schema version {version}").into(),
+        })?;
+        tx.execute_batch(schema::MIGRATIONS[index])
+            .map_err(failed)?;
+        tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
+            .map_err(failed)?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+    }
+}
+
+/// Adds "which database, doing what" to rusqlite errors.
+pub(crate) trait Doing<T> {
+    fn doing(self, db: &str, doing: &'static str) -> Result<T>;
+}
+
+impl<T> Doing<T> for rusqlite::Result<T> {
+    fn doing(self, db: &str, doing: &'static str) -> Result<T> {
+        self.map_err(|e| StoreError::Database {
+            db: db.to_string(),
+            doing,
+            source: e.into(),
+        })
+    }
+}
+
+/// Times are stored as microseconds since the epoch.
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(db: &str, what: &str, us: i64) -> Result<Timestamp> {
+    chrono::DateTime::from_timestamp_micros(us).ok_or_else(|| StoreError::Corrupt {
+        db: db.to_string(),
+        what: what.to_string(),
+        source: format!("time {us} µs is out of range").into(),
+    })
+}
+
+impl Store for SqliteStore {
+    fn begin_scan(&mut self, meta: &ScanMeta) -> Result<ScanId> {
+        self.write_begin_scan(meta)
+    }
+
+    fn insert_events(&mut self, scan: ScanId, events: &[IdentityEvent]) -> Result<()> {
+        self.check_scan(scan)?;
+        let result = self.write_events(scan, events);
+        if result.is_err() {
+            // The transaction rolled back: ids cached during it may name rows that are gone.
+            self.cache.clear();
+        }
+        result
+    }
+
+    fn insert_alerts(&mut self, scan: ScanId, alerts: &[Alert]) -> Result<()> {
+        self.check_scan(scan)?;
+        self.write_alerts(scan, alerts)
+    }
+
+    fn finish_scan(&mut self, scan: ScanId, summary: &ScanSummary) -> Result<()> {
+        self.write_finish_scan(scan, summary)
+    }
+
+    fn alerts(&self, q: &AlertQuery) -> Result<Vec<Alert>> {
+        self.read_alerts(q)
+    }
+
+    fn alert(&self, id: &str) -> Result<Option<Alert>> {
+        self.read_alert(id)
+    }
+
+    fn events_by_evidence(&self, evidence: &[Evidence]) -> Result<Vec<IdentityEvent>> {
+        self.read_events_by_evidence(evidence)
+    }
+
+    fn events(&self, q: &EventQuery) -> Result<Vec<IdentityEvent>> {
+        self.read_events(q)
+    }
+
+    fn entities(&self, q: &EntityQuery) -> Result<Vec<EntityRecord>> {
+        self.read_entities(q)
+    }
+
+    fn scans(&self) -> Result<Vec<ScanRecord>> {
+        self.read_scans()
+    }
+}
