@@ -47,6 +47,7 @@ fn a_new_file_gets_the_whole_schema() {
             "alert",
             "entity",
             "entity_event",
+            "entity_stats",
             "event",
             "evidence_source",
             "scan"
@@ -230,6 +231,35 @@ fn readers_read_while_a_writer_writes() {
     }
     let reads = reader.join().unwrap();
     assert!(reads >= 1);
+}
+
+#[test]
+fn closing_folds_the_wal_back_into_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("closed.db");
+    let user = account("jdoe", "CORP");
+    let ws = rampart_core::Host::named("WS01");
+    {
+        let mut store = SqliteStore::open(&path).unwrap();
+        let scan = store.begin_scan(&meta(0)).unwrap();
+        for b in 0..20u64 {
+            let batch: Vec<_> = (0..200)
+                .map(|i| logon((b * 200 + i) as i64, &user, &ws, b * 200 + i))
+                .collect();
+            store.insert_events(scan, &batch).unwrap();
+        }
+        let reader = SqliteStore::open(&path).unwrap();
+        assert_eq!(reader.events(&EventQuery::default()).unwrap().len(), 4000);
+    }
+    // The checkpoint thread is gone and the last connection merged and removed the WAL.
+    assert!(!Path::new(&format!("{}-wal", path.display())).exists());
+    let conn =
+        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM event", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 4000);
 }
 
 #[test]

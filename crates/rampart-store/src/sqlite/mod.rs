@@ -9,6 +9,7 @@
 //! `SqliteStore`s on the same file (other threads or processes) read while it writes, thanks
 //! to WAL.
 
+mod checkpoint;
 mod postings;
 mod read;
 pub mod schema;
@@ -21,7 +22,7 @@ use crate::model::{
 use crate::Store;
 use rampart_core::{Alert, Evidence, IdentityEvent, Timestamp};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long a writer waits for another writer's transaction before giving up.
@@ -34,8 +35,20 @@ const CACHE_KIB: i64 = -128 * 1024;
 /// per combination of filters used, so this is more than the fixed statements need.
 const STATEMENT_CACHE: usize = 64;
 
+/// WAL size, in pages, at which a writer checkpoints by itself: only if the checkpoint thread
+/// falls behind (see [`checkpoint`]).
+const WAL_SAFETY_NET_PAGES: i64 = 16_384;
+
+/// What the WAL file is cut back to after a checkpoint, in bytes.
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
 /// The embedded store. See the [module docs](self).
 pub struct SqliteStore {
+    /// Declared before `conn` so that it is dropped first: the last connection to close
+    /// checkpoints the WAL into the database and removes it.
+    checkpointer: Option<checkpoint::Checkpointer>,
+    /// The file, for the checkpoint thread's connection; `None` in memory.
+    path: Option<PathBuf>,
     conn: Connection,
     /// The database as errors name it: the file's path, or `:memory:`.
     db: String,
@@ -62,7 +75,7 @@ impl SqliteStore {
             db: db.clone(),
             source: e.into(),
         })?;
-        SqliteStore::init(conn, db)
+        SqliteStore::init(conn, db, Some(path.to_path_buf()))
     }
 
     /// A private database in memory, gone when the store is dropped (tests, one-off scans).
@@ -72,7 +85,7 @@ impl SqliteStore {
             db: db.clone(),
             source: e.into(),
         })?;
-        SqliteStore::init(conn, db)
+        SqliteStore::init(conn, db, None)
     }
 
     /// The database as errors name it.
@@ -87,7 +100,7 @@ impl SqliteStore {
             .doing(&self.db, "reading the schema version")
     }
 
-    fn init(mut conn: Connection, db: String) -> Result<SqliteStore> {
+    fn init(mut conn: Connection, db: String, path: Option<PathBuf>) -> Result<SqliteStore> {
         conn.busy_timeout(BUSY_TIMEOUT)
             .doing(&db, "setting the busy timeout")?;
         check_identity(&conn, &db)?;
@@ -105,13 +118,34 @@ impl SqliteStore {
             .doing(&db, "setting the page cache size")?;
         conn.pragma_update(None, "temp_store", "MEMORY")
             .doing(&db, "setting temp_store")?;
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_SAFETY_NET_PAGES)
+            .doing(&db, "setting wal_autocheckpoint")?;
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
+            .doing(&db, "setting journal_size_limit")?;
         migrate(&mut conn, &db)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {
+            checkpointer: None,
+            path,
             conn,
             db,
             cache: write::IdCache::default(),
         })
+    }
+
+    /// After a commit: have the WAL copied into the database, off this thread. The thread
+    /// starts with the first write, so stores that only read never start one.
+    fn after_commit(&mut self) {
+        if self.checkpointer.is_none() {
+            match self.path.take() {
+                Some(path) => self.checkpointer = checkpoint::Checkpointer::start(&path),
+                // In memory, or the thread could not start: SQLite checkpoints by itself.
+                None => return,
+            }
+        }
+        if let Some(c) = &self.checkpointer {
+            c.nudge();
+        }
     }
 
     fn check_scan(&self, scan: ScanId) -> Result<()> {
@@ -248,16 +282,19 @@ impl Store for SqliteStore {
     fn insert_events(&mut self, scan: ScanId, events: &[IdentityEvent]) -> Result<()> {
         self.check_scan(scan)?;
         let result = self.write_events(scan, events);
-        if result.is_err() {
+        match result {
+            Ok(()) => self.after_commit(),
             // The transaction rolled back: ids cached during it may name rows that are gone.
-            self.cache.clear();
+            Err(_) => self.cache.clear(),
         }
         result
     }
 
     fn insert_alerts(&mut self, scan: ScanId, alerts: &[Alert]) -> Result<()> {
         self.check_scan(scan)?;
-        self.write_alerts(scan, alerts)
+        self.write_alerts(scan, alerts)?;
+        self.after_commit();
+        Ok(())
     }
 
     fn finish_scan(&mut self, scan: ScanId, summary: &ScanSummary) -> Result<()> {

@@ -180,7 +180,7 @@ impl SqliteStore {
     }
 
     /// An entity's events: gather its `entity_event` rows that overlap the window (walking
-    /// back from `entity.last_link`), visit them in time order (by their spans), look each
+    /// back from `entity_stats.last_link`), visit them in time order (by their spans), look each
     /// listed event up with the query's other filters, keep the best `limit`, and stop once no
     /// later row can hold a better one.
     fn read_entity_events(
@@ -198,7 +198,7 @@ impl SqliteStore {
         }
         let head: Option<Option<i64>> = self
             .conn
-            .prepare_cached("SELECT last_link FROM entity WHERE id = ?1")
+            .prepare_cached("SELECT last_link FROM entity_stats WHERE entity_id = ?1")
             .and_then(|mut s| s.query_row([entity.0], |r| r.get(0)).optional())
             .doing(&self.db, what)?;
         let mut next = head.flatten();
@@ -298,23 +298,24 @@ impl SqliteStore {
         let what = "reading entities";
         let mut f = Filter::default();
         if let Some(k) = q.kind {
-            f.and("kind = ?", Value::Text(k.as_str().to_string()));
+            f.and("e.kind = ?", Value::Text(k.as_str().to_string()));
         }
         if let Some(n) = q.name.as_deref() {
-            f.and("instr(name_key, ?) > 0", Value::Text(n.to_lowercase()));
+            f.and("instr(e.name_key, ?) > 0", Value::Text(n.to_lowercase()));
         }
         if let Some(s) = q.sid.as_deref() {
-            f.and("sid = ?", Value::Text(s.trim().to_ascii_uppercase()));
+            f.and("e.sid = ?", Value::Text(s.trim().to_ascii_uppercase()));
         }
         if let Some(ip) = q.ip {
-            f.and("ip = ?", Value::Text(ip.to_string()));
+            f.and("e.ip = ?", Value::Text(ip.to_string()));
         }
         if let Some(t) = q.seen_since {
-            f.and("last_seen >= ?", Value::Integer(micros(t)));
+            f.and("s.last_seen >= ?", Value::Integer(micros(t)));
         }
         let sql = format!(
-            "SELECT id, kind, name, domain, sid, ip, first_seen, last_seen, event_count \
-             FROM entity{} ORDER BY last_seen DESC, id LIMIT ?",
+            "SELECT e.id, e.kind, e.name, e.domain, e.sid, e.ip, s.first_seen, s.last_seen, \
+             s.event_count FROM entity e JOIN entity_stats s ON s.entity_id = e.id{} \
+             ORDER BY s.last_seen DESC, e.id LIMIT ?",
             f.sql
         );
         f.values.push(Value::Integer(limit_value(q.limit)));

@@ -47,16 +47,22 @@ CREATE TABLE entity (
     sid         TEXT,                   -- accounts: upper-case SID
     ip          TEXT,                   -- hosts: last known address
     name_key    TEXT NOT NULL DEFAULT '',
-    domain_key  TEXT NOT NULL DEFAULT '',
+    domain_key  TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX entity_sid ON entity (sid) WHERE sid IS NOT NULL;
+CREATE INDEX entity_name ON entity (kind, name_key, domain_key);
+CREATE INDEX entity_ip ON entity (ip) WHERE ip IS NOT NULL;
+
+-- What the events said about each entity, updated by every batch naming it. Kept apart from
+-- entity, and unindexed, so that those updates rewrite narrow rows: a batch naming thousands
+-- of entities dirties a few pages per thousand instead of most of the entity table.
+CREATE TABLE entity_stats (
+    entity_id   INTEGER PRIMARY KEY REFERENCES entity (id),
     first_seen  INTEGER NOT NULL,
     last_seen   INTEGER NOT NULL,
     event_count INTEGER NOT NULL DEFAULT 0,
     last_link   INTEGER                 -- the newest entity_event row listing its events
 );
-CREATE UNIQUE INDEX entity_sid ON entity (sid) WHERE sid IS NOT NULL;
-CREATE INDEX entity_name ON entity (kind, name_key, domain_key);
-CREATE INDEX entity_ip ON entity (ip) WHERE ip IS NOT NULL;
-CREATE INDEX entity_last_seen ON entity (last_seen);
 
 -- The *_id columns name rows of scan, entity and evidence_source but declare no REFERENCES:
 -- the writer takes them from rows it wrote in the same transaction, and five foreign-key
@@ -90,7 +96,7 @@ CREATE INDEX event_time ON event (time);
 
 -- Which events name an entity (as actor, target or source): one row per entity per write
 -- batch, listing that batch's events, each row pointing back to the entity's previous one
--- (entity.last_link is the newest). Rows are only ever appended. An index by entity instead
+-- (entity_stats.last_link is the newest). Rows are only ever appended. An index by entity instead
 -- (on event (actor_id), or on these rows) gets entries all over its tree on every batch: one
 -- on event (actor_id) alone halved insert throughput, and the cost grows with the database.
 CREATE TABLE entity_event (

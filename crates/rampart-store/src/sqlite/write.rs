@@ -135,9 +135,13 @@ const INSERT_EVENT: &str = "INSERT OR IGNORE INTO event (scan_id, time, kind, ou
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
      ?19, ?20, ?21)";
 
-const UPDATE_SEEN: &str = "UPDATE entity SET first_seen = min(first_seen, ?2), \
+const UPDATE_SEEN: &str = "UPDATE entity_stats SET first_seen = min(first_seen, ?2), \
      last_seen = max(last_seen, ?3), event_count = event_count + ?4, last_link = ?5 \
-     WHERE id = ?1";
+     WHERE entity_id = ?1";
+
+/// Among rows matching by name, the most recently seen.
+const MOST_RECENT: &str =
+    "ORDER BY (SELECT last_seen FROM entity_stats WHERE entity_id = entity.id) DESC, id LIMIT 1";
 
 /// A new entity row's values.
 struct NewEntity<'a> {
@@ -176,10 +180,11 @@ impl Batch<'_> {
     }
 
     fn insert_entity(&self, e: NewEntity<'_>, time: i64) -> Result<i64> {
-        self.tx
+        let id: i64 = self
+            .tx
             .prepare_cached(
-                "INSERT INTO entity (kind, name, domain, sid, ip, name_key, domain_key, \
-                 first_seen, last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
+                "INSERT INTO entity (kind, name, domain, sid, ip, name_key, domain_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
             )
             .and_then(|mut s| {
                 s.query_row(
@@ -191,12 +196,18 @@ impl Batch<'_> {
                         e.ip,
                         e.name_key,
                         e.domain_key,
-                        time
                     ],
                     |r| r.get(0),
                 )
             })
-            .doing(self.db, "storing an entity")
+            .doing(self.db, "storing an entity")?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO entity_stats (entity_id, first_seen, last_seen) VALUES (?1, ?2, ?2)",
+            )
+            .and_then(|mut s| s.execute(params![id, time]))
+            .doing(self.db, "storing an entity")?;
+        Ok(id)
     }
 
     fn account_id(&mut self, account: &Account, time: i64) -> Result<i64> {
@@ -228,10 +239,10 @@ impl Batch<'_> {
             }
             let found: Option<i64> = self
                 .tx
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT id FROM entity WHERE kind = 'account' AND name_key = ?1 \
-                     AND domain_key = ?2 ORDER BY last_seen DESC, id LIMIT 1",
-                )
+                         AND domain_key = ?2 {MOST_RECENT}"
+                ))
                 .and_then(|mut s| s.query_row([&key.1, &key.0], |r| r.get(0)).optional())
                 .doing(self.db, "looking up an account")?;
             let id = match found {
@@ -280,10 +291,10 @@ impl Batch<'_> {
         // The same name seen earlier without a SID: that row is this account.
         let nameless: Option<i64> = if named {
             self.tx
-                .prepare_cached(
+                .prepare_cached(&format!(
                     "SELECT id FROM entity WHERE kind = 'account' AND name_key = ?1 \
-                     AND domain_key = ?2 AND sid IS NULL ORDER BY last_seen DESC, id LIMIT 1",
-                )
+                         AND domain_key = ?2 AND sid IS NULL {MOST_RECENT}"
+                ))
                 .and_then(|mut s| s.query_row([&nkey, &dkey], |r| r.get(0)).optional())
                 .doing(self.db, "looking up an account")?
         } else {
@@ -349,10 +360,10 @@ impl Batch<'_> {
                 None => {
                     let found: Option<(i64, Option<String>)> = self
                         .tx
-                        .prepare_cached(
-                            "SELECT id, ip FROM entity WHERE kind = 'host' AND name_key = ?1 \
-                             AND domain_key = '' ORDER BY last_seen DESC, id LIMIT 1",
-                        )
+                        .prepare_cached(&format!(
+                            "SELECT id, ip FROM entity WHERE kind = 'host' \
+                                 AND name_key = ?1 AND domain_key = '' {MOST_RECENT}"
+                        ))
                         .and_then(|mut s| {
                             s.query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
                                 .optional()
@@ -402,8 +413,8 @@ impl Batch<'_> {
         let found: Option<i64> = self
             .tx
             .prepare_cached(
-                "SELECT id FROM entity WHERE kind = 'host' AND ip = ?1 \
-                 ORDER BY name IS NULL, last_seen DESC, id LIMIT 1",
+                "SELECT id FROM entity WHERE kind = 'host' AND ip = ?1 ORDER BY name IS NULL, \
+                 (SELECT last_seen FROM entity_stats WHERE entity_id = entity.id) DESC, id LIMIT 1",
             )
             .and_then(|mut s| s.query_row([&text], |r| r.get(0)).optional())
             .doing(self.db, "looking up a host by address")?;
@@ -448,7 +459,7 @@ impl Batch<'_> {
             .tx
             .prepare_cached(
                 "INSERT INTO entity_event (entity_id, prev, first_time, last_time, event_ids) \
-                 VALUES (?1, (SELECT last_link FROM entity WHERE id = ?1), ?2, ?3, ?4) \
+                 VALUES (?1, (SELECT last_link FROM entity_stats WHERE entity_id = ?1), ?2, ?3, ?4) \
                  RETURNING id",
             )
             .doing(self.db, "preparing entity links")?;
