@@ -50,6 +50,10 @@ pub enum StoreError {
     #[error("{db}: no scan with id {scan}")]
     UnknownScan { db: String, scan: i64 },
 
+    /// Something handed to the store that it cannot keep (an alert without an id).
+    #[error("{db}: {detail}")]
+    InvalidInput { db: String, detail: String },
+
     /// A stored row could not be read back (bad JSON, an impossible value).
     #[error("{db}: stored data is damaged ({what}): {source}")]
     Corrupt {
@@ -79,6 +83,7 @@ impl StoreError {
             | StoreError::TooNew { db, .. }
             | StoreError::Migration { db, .. }
             | StoreError::UnknownScan { db, .. }
+            | StoreError::InvalidInput { db, .. }
             | StoreError::Corrupt { db, .. }
             | StoreError::Database { db, .. } => db,
         }

@@ -153,7 +153,7 @@ pub struct EventQuery {
 #[derive(Debug, Clone, Default)]
 pub struct EntityQuery {
     pub kind: Option<EntityKind>,
-    /// Case-insensitive substring of the name (account or host name).
+    /// Case-insensitive substring of the name: an account's name, a host's short name.
     pub name: Option<String>,
     /// An account's SID, exactly (case-insensitive).
     pub sid: Option<String>,

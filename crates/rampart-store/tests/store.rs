@@ -390,7 +390,15 @@ fn an_unknown_scan_is_refused() {
         &jdoe,
         &[logon(1, &jdoe, &Host::named("WS01"), 1)],
     );
-    assert!(store.insert_alerts(bogus, &[a]).is_err());
+    assert!(store
+        .insert_alerts(bogus, std::slice::from_ref(&a))
+        .is_err());
+    let scan = store.begin_scan(&meta(1)).unwrap();
+    let mut nameless = a;
+    nameless.id.clear();
+    let err = store.insert_alerts(scan, &[nameless]).unwrap_err();
+    assert!(matches!(err, StoreError::InvalidInput { .. }), "{err}");
+    assert!(store.alerts(&AlertQuery::default()).unwrap().is_empty());
     assert!(store.events(&EventQuery::default()).unwrap().is_empty());
 }
 

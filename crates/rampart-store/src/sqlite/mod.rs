@@ -8,6 +8,13 @@
 //! One `SqliteStore` is one connection: writes are serialised through `&mut self`, and other
 //! `SqliteStore`s on the same file (other threads or processes) read while it writes, thanks
 //! to WAL.
+//!
+//! Batched event inserts are the hot path, and the schema is shaped by it (see [`schema`]): an
+//! event row touches only two append-mostly indexes (evidence, time); which events name an
+//! entity is kept as one list per entity per batch instead of per-role indexes; the counters
+//! updated every batch live in narrow rows of their own; ids of known entities are cached; and
+//! WAL checkpoints run on a thread of their own. Bigger batches are cheaper
+//! per event: the per-entity work is per batch.
 
 mod checkpoint;
 mod postings;
@@ -36,7 +43,7 @@ const CACHE_KIB: i64 = -128 * 1024;
 const STATEMENT_CACHE: usize = 64;
 
 /// WAL size, in pages, at which a writer checkpoints by itself: only if the checkpoint thread
-/// falls behind (see [`checkpoint`]).
+/// falls behind (see `checkpoint.rs`).
 const WAL_SAFETY_NET_PAGES: i64 = 16_384;
 
 /// What the WAL file is cut back to after a checkpoint, in bytes.

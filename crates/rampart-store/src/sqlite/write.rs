@@ -626,6 +626,13 @@ impl SqliteStore {
         if alerts.is_empty() {
             return Ok(());
         }
+        if let Some(a) = alerts.iter().find(|a| a.id.is_empty()) {
+            // Alerts are kept by id: without one, unrelated alerts would fold into one row.
+            return Err(StoreError::InvalidInput {
+                db: self.db.clone(),
+                detail: format!("alert `{}` has no id; alerts are stored by id", a.title),
+            });
+        }
         let db = self.db.as_str();
         let tx = self
             .conn
