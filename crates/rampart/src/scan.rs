@@ -332,7 +332,7 @@ pub fn run_scan(
             0.0
         },
     };
-    if let (Some(s), Some(id)) = (store.as_deref_mut(), scan_id) {
+    if let (Some(s), Some(id)) = (store, scan_id) {
         s.finish_scan(
             id,
             &ScanSummary {
