@@ -96,12 +96,13 @@ CREATE INDEX event_time ON event (time);
 
 -- Which events name an entity (as actor, target or source): one row per entity per write
 -- batch, listing that batch's events, each row pointing back to the entity's previous one
--- (entity_stats.last_link is the newest). Rows are only ever appended. An index by entity instead
--- (on event (actor_id), or on these rows) gets entries all over its tree on every batch: one
--- on event (actor_id) alone halved insert throughput, and the cost grows with the database.
+-- (entity_stats.last_link is the newest). Rows are only ever appended. An index by entity
+-- instead (on event (actor_id), or on these rows) gets entries all over its tree on every
+-- batch: one on event (actor_id) alone halved insert throughput, and the cost grows with the
+-- database. entity_id declares no REFERENCES for the same reason as event's columns.
 CREATE TABLE entity_event (
     id         INTEGER PRIMARY KEY,
-    entity_id  INTEGER NOT NULL REFERENCES entity (id),
+    entity_id  INTEGER NOT NULL,
     prev       INTEGER,                 -- the entity's previous row; NULL for its first
     first_time INTEGER NOT NULL,        -- earliest and latest time of the events listed
     last_time  INTEGER NOT NULL,
