@@ -215,7 +215,11 @@ fn open_error(db: &str, e: rusqlite::Error) -> StoreError {
 /// version bump, re-reading the version under the write lock so that two processes opening the
 /// same new file do not both migrate it.
 fn migrate(conn: &mut Connection, db: &str) -> Result<()> {
-    let latest = schema::latest_version();
+    apply_migrations(conn, db, schema::MIGRATIONS)
+}
+
+fn apply_migrations(conn: &mut Connection, db: &str, migrations: &[&str]) -> Result<()> {
+    let latest = migrations.len() as i64;
     loop {
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -238,13 +242,15 @@ fn migrate(conn: &mut Connection, db: &str) -> Result<()> {
             // Someone else migrated meanwhile; look again.
             continue;
         }
-        let index = usize::try_from(version).map_err(|_| StoreError::Migration {
-            db: db.to_string(),
-            version: version + 1,
-            source: format!("impossible schema version {version}").into(),
-        })?;
-        tx.execute_batch(schema::MIGRATIONS[index])
-            .map_err(failed)?;
+        let script = usize::try_from(version)
+            .ok()
+            .and_then(|i| migrations.get(i))
+            .ok_or_else(|| StoreError::Migration {
+                db: db.to_string(),
+                version: version + 1,
+                source: format!("impossible schema version {version}").into(),
+            })?;
+        tx.execute_batch(script).map_err(failed)?;
         tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
             .map_err(failed)?;
         tx.pragma_update(None, "user_version", version + 1)
@@ -330,5 +336,69 @@ impl Store for SqliteStore {
 
     fn scans(&self) -> Result<Vec<ScanRecord>> {
         self.read_scans()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> i64 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    }
+
+    fn has_table(conn: &Connection, name: &str) -> bool {
+        conn.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1")
+            .unwrap()
+            .exists([name])
+            .unwrap()
+    }
+
+    #[test]
+    fn migrations_apply_in_order_and_only_once() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let v1 = ["CREATE TABLE a (x)"];
+        apply_migrations(&mut conn, "test", &v1).unwrap();
+        assert_eq!(version(&conn), 1);
+        // Opening again with the same code does nothing (a second CREATE would fail).
+        apply_migrations(&mut conn, "test", &v1).unwrap();
+        let v2 = [
+            "CREATE TABLE a (x)",
+            "CREATE TABLE b (y); INSERT INTO a VALUES (1)",
+        ];
+        apply_migrations(&mut conn, "test", &v2).unwrap();
+        assert_eq!(version(&conn), 2);
+        assert!(has_table(&conn, "b"));
+        let app: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .unwrap();
+        assert_eq!(app, schema::APPLICATION_ID);
+    }
+
+    #[test]
+    fn a_failed_migration_leaves_the_previous_version_whole() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let broken = [
+            "CREATE TABLE a (x)",
+            "CREATE TABLE b (y); CREATE TABLE a (z)",
+        ];
+        let err = apply_migrations(&mut conn, "test.db", &broken).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Migration { version: 2, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with("test.db: "), "{err}");
+        assert_eq!(version(&conn), 1);
+        assert!(has_table(&conn, "a"));
+        assert!(!has_table(&conn, "b"), "the failed step was rolled back");
+    }
+
+    #[test]
+    fn a_negative_version_is_refused_not_indexed() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", -3).unwrap();
+        let err = apply_migrations(&mut conn, "test", &["CREATE TABLE a (x)"]).unwrap_err();
+        assert!(matches!(err, StoreError::Migration { .. }), "{err}");
     }
 }
