@@ -28,6 +28,7 @@
 //!   it has no name.
 
 mod error;
+mod keys;
 mod merge;
 mod model;
 pub mod sqlite;

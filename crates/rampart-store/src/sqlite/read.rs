@@ -3,9 +3,9 @@
 //! Filtered queries are built from fixed fragments (never from user text: values are always
 //! bound), so each combination of filters is one cached prepared statement.
 
-use super::write::severity_rank;
 use super::{from_micros, micros, postings, Doing, SqliteStore};
 use crate::error::{Result, StoreError};
+use crate::keys::severity_rank;
 use crate::model::{
     AlertQuery, Entity, EntityId, EntityQuery, EntityRecord, EventQuery, ScanId, ScanMeta,
     ScanRecord, ScanSummary,
