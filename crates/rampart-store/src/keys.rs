@@ -27,9 +27,13 @@ pub(crate) fn host_name_key(host: &Host) -> Option<String> {
     host.short_name().filter(|n| !n.is_empty())
 }
 
+/// A host's address as it is matched: its own, or its name when that is an address; `None`
+/// for loopback and unspecified addresses, which say "this machine" (whichever recorded the
+/// event), not which machine: matching by them would make every host's local logons one host.
 pub(crate) fn host_ip(host: &Host) -> Option<IpAddr> {
     host.ip
         .or_else(|| host.name.as_deref()?.trim().parse().ok())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
 }
 
 /// A 64-bit digest of an event's JSON, to tell apart different events from one record.
@@ -121,5 +125,14 @@ mod tests {
         );
         assert_eq!(host_name_key(&Host::named("10.0.0.5")), None);
         assert_eq!(host_ip(&Host::named("10.0.0.5")), "10.0.0.5".parse().ok());
+        assert_eq!(host_ip(&Host::named("127.0.0.1")), None);
+        assert_eq!(
+            host_ip(&Host::from_parts(Some("WS01"), Some("::1")).unwrap()),
+            None
+        );
+        assert_eq!(
+            host_ip(&Host::from_parts(None, Some("0.0.0.0")).unwrap()),
+            None
+        );
     }
 }

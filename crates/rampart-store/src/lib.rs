@@ -25,7 +25,7 @@
 //! - an account is the same account when its SID is the same, or, when a side has no SID, the
 //!   same name in the same domain (compared case-insensitively, the domain by its first label,
 //!   so `CORP` and `corp.local` meet); a host is the same host by short name, or by address when
-//!   it has no name.
+//!   it has no name (never by a loopback address, which names no machine in particular).
 
 mod error;
 mod keys;

@@ -337,6 +337,36 @@ fn hosts_meet_by_short_name_and_by_address() {
     assert_eq!(hosts.len(), 1, "{hosts:#?}");
     assert_eq!(hosts[0].event_count, 4);
     assert_eq!(hosts[0].entity, Entity::Host(fqdn));
+
+    // Loopback says "this machine", not which: it neither joins hosts nor makes one.
+    let local_a = Host::from_parts(Some("SRV-A"), Some("127.0.0.1")).unwrap();
+    let local_b = Host::from_parts(Some("SRV-B"), Some("127.0.0.1")).unwrap();
+    let local = Host::from_parts(None, Some("::1")).unwrap();
+    store
+        .insert_events(
+            scan,
+            &[
+                logon(5, &jdoe, &local_a, 5),
+                logon(6, &jdoe, &local_b, 6),
+                logon(7, &jdoe, &local, 7),
+            ],
+        )
+        .unwrap();
+    let hosts = store
+        .entities(&EntityQuery {
+            kind: Some(EntityKind::Host),
+            ..Default::default()
+        })
+        .unwrap();
+    let mut names: Vec<String> = hosts
+        .iter()
+        .map(|h| match &h.entity {
+            Entity::Host(h) => h.to_string(),
+            Entity::Account(_) => unreachable!(),
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["SRV-A", "SRV-B", "WS01.corp.local (10.0.0.21)"]);
 }
 
 #[test]
