@@ -33,7 +33,7 @@ mod merge;
 mod model;
 pub mod sqlite;
 
-pub use error::{Result, StoreError};
+pub use error::{BoxError, Result, StoreError};
 pub use merge::merge_alert;
 pub use model::{
     AlertQuery, Entity, EntityId, EntityKind, EntityQuery, EntityRecord, EventQuery, ScanId,
