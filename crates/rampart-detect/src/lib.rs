@@ -9,6 +9,7 @@
 pub mod detectors;
 pub mod engine;
 pub mod entities;
+pub mod sessions;
 pub mod state;
 
 #[cfg(test)]
