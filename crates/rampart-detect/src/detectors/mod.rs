@@ -24,6 +24,7 @@ pub mod log_cleared;
 pub mod ntlm_relay;
 pub mod password_spray;
 pub mod remote_exec_service;
+pub mod remote_exec_winrm;
 pub mod remote_exec_wmi;
 pub mod sam_name_spoofing;
 pub mod sensitive_group_change;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(ntlm_relay::NtlmRelay::default()),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_service::RemoteExecService),
+        Box::new(remote_exec_winrm::RemoteExecWinrm::default()),
         Box::new(remote_exec_wmi::RemoteExecWmi::default()),
         Box::new(sam_name_spoofing::SamNameSpoofing),
         Box::new(sensitive_group_change::SensitiveGroupChange),
