@@ -172,10 +172,12 @@ impl ProcessImages {
 }
 
 /// Processes already reported, so that a machine reporting each process twice (4688 and
-/// Sysmon 1) raises one alert per process, not two.
+/// Sysmon 1) raises one alert per process, not two. A process is known by its id, or, where a
+/// shipper dropped Sysmon's `ProcessId` (NXLog does), by its creator's id, image and command
+/// line.
 #[derive(Debug)]
 pub struct ReportedProcesses {
-    set: RecentSet<(String, u32)>,
+    set: RecentSet<(String, String)>,
 }
 
 impl ReportedProcesses {
@@ -186,10 +188,13 @@ impl ReportedProcesses {
     }
 
     /// Whether the process of `ev` is reported for the first time (and marks it reported).
-    /// Events that name no process id are always first.
+    /// Events that name neither the process nor its creator are always first.
     pub fn first(&mut self, ev: &IdentityEvent) -> bool {
         let EventKind::ProcessCreated {
-            process_id: Some(pid),
+            image,
+            command_line,
+            process_id,
+            parent_process_id,
             ..
         } = &ev.kind
         else {
@@ -198,12 +203,28 @@ impl ReportedProcesses {
         let Some(host) = host_key(ev) else {
             return true;
         };
-        let key = (host, *pid);
-        if self.set.contains(&key, ev.time) {
-            return false;
+        let mut keys = Vec::with_capacity(2);
+        if let Some(pid) = process_id.filter(|p| *p != 0) {
+            keys.push((host.clone(), format!("pid:{pid}")));
         }
-        self.set.insert(key, ev.time);
-        true
+        if let Some(ppid) = parent_process_id {
+            keys.push((
+                host,
+                format!(
+                    "{ppid}|{}|{}",
+                    image.to_ascii_lowercase(),
+                    command_line.as_deref().unwrap_or("").trim()
+                ),
+            ));
+        }
+        if keys.is_empty() {
+            return true;
+        }
+        let seen = keys.iter().any(|k| self.set.contains(k, ev.time));
+        for k in keys {
+            self.set.insert(k, ev.time);
+        }
+        !seen
     }
 }
 
@@ -312,6 +333,14 @@ mod tests {
         let p = process(0, "C:\\Windows\\System32\\cmd.exe", 7, 4);
         assert!(r.first(&p));
         assert!(!r.first(&p));
+        // The same process without its own id (a shipper dropped it) is still the same.
+        let mut no_pid = p.clone();
+        if let EventKind::ProcessCreated { process_id, .. } = &mut no_pid.kind {
+            *process_id = None;
+        }
+        assert!(!r.first(&no_pid));
+        // Another child of the same parent is another process.
+        assert!(r.first(&process(1, "C:\\Windows\\System32\\whoami.exe", 8, 4)));
         assert!(r.first(&process(60, "C:\\Windows\\System32\\cmd.exe", 7, 4)));
     }
 

@@ -23,6 +23,7 @@ pub mod kerberos_delegation_abuse;
 pub mod log_cleared;
 pub mod ntlm_relay;
 pub mod password_spray;
+pub mod remote_exec_dcom;
 pub mod remote_exec_service;
 pub mod remote_exec_winrm;
 pub mod remote_exec_wmi;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(log_cleared::LogCleared),
         Box::new(ntlm_relay::NtlmRelay::default()),
         Box::new(password_spray::PasswordSpray::default()),
+        Box::new(remote_exec_dcom::RemoteExecDcom::default()),
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(remote_exec_winrm::RemoteExecWinrm::default()),
         Box::new(remote_exec_wmi::RemoteExecWmi::default()),
