@@ -28,6 +28,7 @@ pub mod remote_exec_service;
 pub mod remote_exec_winrm;
 pub mod remote_exec_wmi;
 pub mod sam_name_spoofing;
+pub mod sched_task_remote;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
 
@@ -53,6 +54,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(remote_exec_winrm::RemoteExecWinrm::default()),
         Box::new(remote_exec_wmi::RemoteExecWmi::default()),
+        Box::new(sched_task_remote::SchedTaskRemote::default()),
         Box::new(sam_name_spoofing::SamNameSpoofing),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
