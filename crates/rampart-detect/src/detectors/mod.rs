@@ -22,6 +22,7 @@ pub mod kerberoasting;
 pub mod kerberos_delegation_abuse;
 pub mod log_cleared;
 pub mod ntlm_relay;
+pub mod pass_the_hash;
 pub mod password_spray;
 pub mod remote_exec_dcom;
 pub mod remote_exec_service;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
         Box::new(ntlm_relay::NtlmRelay::default()),
+        Box::new(pass_the_hash::PassTheHash::default()),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_dcom::RemoteExecDcom::default()),
         Box::new(remote_exec_service::RemoteExecService),
