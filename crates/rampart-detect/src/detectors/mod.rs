@@ -22,6 +22,7 @@ pub mod kerberoasting;
 pub mod kerberos_delegation_abuse;
 pub mod log_cleared;
 pub mod ntlm_relay;
+pub mod overpass_the_hash;
 pub mod pass_the_hash;
 pub mod password_spray;
 pub mod remote_exec_dcom;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(kerberos_delegation_abuse::KerberosDelegationAbuse),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
+        Box::new(overpass_the_hash::OverpassTheHash::default()),
         Box::new(ntlm_relay::NtlmRelay::default()),
         Box::new(pass_the_hash::PassTheHash::default()),
         Box::new(password_spray::PasswordSpray::default()),
@@ -215,4 +217,17 @@ pub(crate) fn names_other_machine(server: &str, ev: &IdentityEvent) -> bool {
         s.split('.').next().unwrap_or(&s).to_string()
     };
     ev.observer_short().is_none_or(|o| o != short)
+}
+
+/// The `/user:` argument of a Rubeus, mimikatz or kekeo command line.
+pub(crate) fn user_argument(cmd: &str) -> Option<String> {
+    cmd.split_whitespace()
+        .map(|w| w.trim_matches('"'))
+        .find_map(|w| {
+            w.get(..6)
+                .filter(|p| p.eq_ignore_ascii_case("/user:"))
+                .and_then(|_| w.get(6..))
+        })
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
 }
