@@ -24,6 +24,7 @@ pub mod log_cleared;
 pub mod ntlm_relay;
 pub mod overpass_the_hash;
 pub mod pass_the_hash;
+pub mod pass_the_ticket;
 pub mod password_spray;
 pub mod remote_exec_dcom;
 pub mod remote_exec_service;
@@ -53,6 +54,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(overpass_the_hash::OverpassTheHash::default()),
         Box::new(ntlm_relay::NtlmRelay::default()),
         Box::new(pass_the_hash::PassTheHash::default()),
+        Box::new(pass_the_ticket::PassTheTicket::default()),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_dcom::RemoteExecDcom::default()),
         Box::new(remote_exec_service::RemoteExecService),
