@@ -18,12 +18,11 @@
 //! Evidence, on the source: `schtasks.exe /create|/change … /s <other machine>` or
 //! `at.exe \\<other machine>`.
 //!
-//! Tasks registered locally (interactive, service and SYSTEM sessions: installers, updaters,
-//! Group Policy immediate tasks), tasks registered remotely by computer accounts (management
-//! servers), and remote registrations without a command shell are not high severity; only the
-//! first and the second kind do not alert at all. Registering tasks remotely is also legitimate
+//! Not alerted on: tasks registered locally (interactive, service and SYSTEM sessions:
+//! installers, updaters, Group Policy immediate tasks) and tasks registered by computer
+//! accounts (management servers). Registering a task on another machine is also legitimate
 //! administration, so a network-session registration whose action is not a shell one-liner is
-//! medium.
+//! medium severity; the legacy AT service pipe and shell one-liners are high.
 
 use super::remote_exec_service::suspicious_command;
 use super::{clipped, exe_name, is_shell_or_script_host, names_other_machine};
@@ -170,7 +169,12 @@ impl Detector for SchedTaskRemote {
                     })
                     .map(|(_, e)| e.clone());
                 if let Some(created) = created {
-                    if shell_action(&created).is_some()
+                    let by_user = created
+                        .actor
+                        .as_ref()
+                        .is_some_and(|a| !a.is_machine() && !a.is_builtin_service());
+                    if by_user
+                        && shell_action(&created).is_some()
                         && !self
                             .reported_tasks
                             .contains(&created.evidence, created.time)
@@ -604,9 +608,14 @@ mod tests {
             // A loopback network session.
             logon(20, "0x99", Some("127.0.0.1")),
             task(21, TaskAction::Updated, "0x99", updater),
-            // The SYSTEM account (Group Policy, installers).
+            // The SYSTEM account (Group Policy, installers), even for a one-shot shell task.
             {
                 let mut t = task(30, TaskAction::Created, "0x3e7", Some(atexec_xml()));
+                t.actor = Some(acct_sid("WIN-77LTAPHIQ1R$", "S-1-5-18"));
+                t
+            },
+            {
+                let mut t = task(31, TaskAction::Deleted, "0x3e7", None);
                 t.actor = Some(acct_sid("WIN-77LTAPHIQ1R$", "S-1-5-18"));
                 t
             },
