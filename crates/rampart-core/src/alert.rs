@@ -315,8 +315,8 @@ impl Alert {
         }
     }
 
-    /// Takes a newer summary of the same alert: its title, description, remediation, targets and
-    /// entities replace these (they describe the whole body of evidence so far); time span,
+    /// Takes a newer summary of the same alert: its title, description, remediation, targets,
+    /// entities and source host (when it names one) replace these (they describe the whole body of evidence so far); time span,
     /// evidence and the higher severity accumulate; the count does not change.
     pub fn update_summary(&mut self, newer: Alert) {
         let count = self.count;
@@ -326,6 +326,10 @@ impl Alert {
         let targets = newer.targets.clone();
         let entities = newer.entities.clone();
         let actor = newer.actor.clone().or_else(|| self.actor.clone());
+        let source_host = newer
+            .source_host
+            .clone()
+            .or_else(|| self.source_host.clone());
         self.merge(newer);
         self.count = count;
         self.title = title;
@@ -334,6 +338,7 @@ impl Alert {
         self.targets = targets;
         self.entities = entities;
         self.actor = actor;
+        self.source_host = source_host;
     }
 
     /// Whether any entity of the alert is sensitive.

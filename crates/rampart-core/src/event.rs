@@ -339,11 +339,16 @@ pub enum EventKind {
         name: String,
         status: String,
     },
+    /// A scheduled task was registered, changed or removed (4698-4702, TaskScheduler 106/140/141).
     ScheduledTask {
         action: TaskAction,
         name: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content: Option<String>,
+        /// The logon session (`SubjectLogonId`) the change was made in, as the record wrote it:
+        /// it ties the change to the 4624 that opened that session (`Logon::logon_id`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logon_id: Option<String>,
     },
     /// An event log was cleared (Security 1102, System 104).
     LogCleared {
@@ -356,6 +361,19 @@ pub enum EventKind {
         command_line: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent_image: Option<String>,
+        /// The new process's id (4688 `NewProcessId`, Sysmon `ProcessId`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process_id: Option<u32>,
+        /// The creator's process id (4688 `ProcessId`, Sysmon `ParentProcessId`): with
+        /// `process_id` it names the parent where the record has no `parent_image` (4688 before
+        /// Windows 10).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent_process_id: Option<u32>,
+        /// The logon session the new process runs in, as the record wrote it (Sysmon `LogonId`;
+        /// 4688 `TargetLogonId` when set, else `SubjectLogonId`): it ties the process to the 4624
+        /// that opened that session (`Logon::logon_id`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logon_id: Option<String>,
     },
     /// A process opened another (Sysmon 10, 4656/4663 on a process object).
     ProcessAccess {

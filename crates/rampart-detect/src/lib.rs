@@ -11,6 +11,7 @@ pub mod detectors;
 pub mod engine;
 pub mod entities;
 pub mod incident;
+pub mod sessions;
 pub mod sigma;
 pub mod state;
 

@@ -75,6 +75,24 @@ struct ScanArgs {
     /// Show the events behind each alert, in order (table and JSON output).
     #[arg(long)]
     timeline: bool,
+    /// A TOML file naming sensitive accounts and groups, honeytokens and domain controllers
+    /// (see README, "Configuration").
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The configuration file (`--config`).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    entities: rampart_detect::EntityConfig,
+}
+
+fn load_config(path: &std::path::Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the configuration {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 #[derive(Args)]
@@ -188,6 +206,10 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         engine: EngineConfig {
             disabled: args.disable.clone(),
             allow,
+            entities: match &args.config {
+                Some(path) => load_config(path)?.entities,
+                None => rampart_detect::EntityConfig::default(),
+            },
             ..EngineConfig::default()
         },
     };

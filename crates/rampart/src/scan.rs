@@ -29,7 +29,7 @@ use std::time::Instant;
 /// Batches of events per file held in flight between a reader and the engine.
 const CHANNEL_BATCHES: usize = 16;
 /// Events per store transaction.
-const STORE_BATCH: usize = 4096;
+const STORE_BATCH: usize = 16_384;
 
 pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
@@ -332,7 +332,7 @@ pub fn run_scan(
             0.0
         },
     };
-    if let (Some(s), Some(id)) = (store.as_deref_mut(), scan_id) {
+    if let (Some(s), Some(id)) = (store, scan_id) {
         s.finish_scan(
             id,
             &ScanSummary {

@@ -436,3 +436,40 @@ fn allow_list_silences_known_good_entities_and_rejects_bad_lines() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("allow.txt:2: unknown detector"));
 }
+
+#[test]
+fn configuration_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("rampart.toml");
+    std::fs::write(
+        &good,
+        "[entities]\nsensitive_accounts = [\"svc_backup\"]\nhoneytokens = [\"adm_legacy\"]\n",
+    )
+    .unwrap();
+    let sample = repo().join("samples");
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--config",
+        good.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[entities]\nhoneytoken = [\"x\"]\n").unwrap();
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--config",
+        bad.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.toml") && err.contains("line 2") && err.contains("honeytoken"),
+        "{err}"
+    );
+}

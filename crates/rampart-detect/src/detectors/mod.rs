@@ -22,9 +22,16 @@ pub mod kerberoasting;
 pub mod kerberos_delegation_abuse;
 pub mod log_cleared;
 pub mod ntlm_relay;
+pub mod overpass_the_hash;
+pub mod pass_the_hash;
+pub mod pass_the_ticket;
 pub mod password_spray;
+pub mod remote_exec_dcom;
 pub mod remote_exec_service;
+pub mod remote_exec_winrm;
+pub mod remote_exec_wmi;
 pub mod sam_name_spoofing;
+pub mod sched_task_remote;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
 
@@ -44,9 +51,16 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(kerberos_delegation_abuse::KerberosDelegationAbuse),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
+        Box::new(overpass_the_hash::OverpassTheHash::default()),
         Box::new(ntlm_relay::NtlmRelay::default()),
+        Box::new(pass_the_hash::PassTheHash::default()),
+        Box::new(pass_the_ticket::PassTheTicket::default()),
         Box::new(password_spray::PasswordSpray::default()),
+        Box::new(remote_exec_dcom::RemoteExecDcom::default()),
         Box::new(remote_exec_service::RemoteExecService),
+        Box::new(remote_exec_winrm::RemoteExecWinrm::default()),
+        Box::new(remote_exec_wmi::RemoteExecWmi::default()),
+        Box::new(sched_task_remote::SchedTaskRemote::default()),
         Box::new(sam_name_spoofing::SamNameSpoofing),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
@@ -138,4 +152,84 @@ pub(crate) fn window_evidence<T>(
         alert.add_evidence_ref(e, *t);
     }
     alert
+}
+
+/// The file name of a program path, lower-case (`cmd.exe` for `C:\Windows\System32\CMD.EXE`).
+pub(crate) fn exe_name(path: &str) -> String {
+    let p = path.trim().trim_matches('"');
+    p.rsplit(['\\', '/'])
+        .next()
+        .unwrap_or(p)
+        .to_ascii_lowercase()
+}
+
+/// Programs an intruder runs first on a machine reached remotely: command shells, script hosts,
+/// and the signed binaries that run scripts or code on their behalf (LOLBins).
+const SHELLS_AND_SCRIPT_HOSTS: &[&str] = &[
+    "cmd.exe",
+    "powershell.exe",
+    "pwsh.exe",
+    "powershell_ise.exe",
+    "wscript.exe",
+    "cscript.exe",
+    "mshta.exe",
+    "rundll32.exe",
+    "regsvr32.exe",
+    "msbuild.exe",
+    "installutil.exe",
+    "regasm.exe",
+    "regsvcs.exe",
+    "certutil.exe",
+    "bitsadmin.exe",
+    "wmic.exe",
+];
+
+/// Whether a program is a command shell, script host or code-running LOLBin.
+pub(crate) fn is_shell_or_script_host(image: &str) -> bool {
+    SHELLS_AND_SCRIPT_HOSTS.contains(&exe_name(image).as_str())
+}
+
+/// Text cut to a length fit for an alert description.
+pub(crate) fn clipped(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+/// Whether a server name from an event (`\\WS02`, `ws02.corp.local`, `10.0.0.5`) names a
+/// machine other than the one that recorded the event.
+pub(crate) fn names_other_machine(server: &str, ev: &IdentityEvent) -> bool {
+    let s = server
+        .trim()
+        .trim_start_matches('\\')
+        .trim_end_matches('$')
+        .to_ascii_lowercase();
+    if s.is_empty() || matches!(s.as_str(), "localhost" | "." | "127.0.0.1" | "::1" | "-") {
+        return false;
+    }
+    let short = if s.parse::<std::net::IpAddr>().is_ok() {
+        s.clone()
+    } else {
+        s.split('.').next().unwrap_or(&s).to_string()
+    };
+    ev.observer_short().is_none_or(|o| o != short)
+}
+
+/// The `/user:` argument of a Rubeus, mimikatz or kekeo command line.
+pub(crate) fn user_argument(cmd: &str) -> Option<String> {
+    cmd.split_whitespace()
+        .map(|w| w.trim_matches('"'))
+        .find_map(|w| {
+            w.get(..6)
+                .filter(|p| p.eq_ignore_ascii_case("/user:"))
+                .and_then(|_| w.get(6..))
+        })
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
 }

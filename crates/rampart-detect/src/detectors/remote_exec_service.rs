@@ -128,6 +128,7 @@ impl Detector for RemoteExecService {
                 image,
                 command_line,
                 parent_image,
+                ..
             } => {
                 let cmd = command_line.as_deref().unwrap_or(image);
                 let parent_services = parent_image

@@ -50,6 +50,15 @@ pub fn class_name(guid: &str) -> Option<&'static str> {
 
 pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
     let kind = match ev.event_id {
+        // 4662 is also written for LSA and SAM objects on member machines (`ObjectServer`
+        // `LSA`, `Security Account Manager`): those are not directory objects, and only a
+        // DC's directory service writes `DS` ones.
+        4662 if ev
+            .value("ObjectServer")
+            .is_some_and(|s| !s.eq_ignore_ascii_case("DS")) =>
+        {
+            return None
+        }
         4662 => access(ev),
         5136..=5139 | 5141 => change(ev)?,
         _ => return None,
@@ -202,6 +211,24 @@ mod tests {
             k => panic!("unexpected {k:?}"),
         }
         assert_eq!(e.actor.as_ref().unwrap().name, "Administrator");
+    }
+
+    #[test]
+    fn non_directory_4662_is_not_a_directory_event() {
+        let ev = WinEvent {
+            event_id: 4662,
+            provider: "Microsoft-Windows-Security-Auditing".into(),
+            channel: "Security".into(),
+            computer: "WORKSTATION6".into(),
+            time: chrono::DateTime::from_timestamp(1_600_000_000, 0).unwrap_or_default(),
+            record_id: 1,
+            data: vec![
+                ("ObjectServer".into(), "LSA".into()),
+                ("ObjectType".into(), "SecretObject".into()),
+                ("SubjectUserName".into(), "WORKSTATION6$".into()),
+            ],
+        };
+        assert!(map(&ev, &Arc::from("t.evtx")).is_none());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! | log/id                    | becomes |
 //! |---------------------------|---------|
-//! | Security 4698             | [`EventKind::ScheduledTask`] `Created` with `TaskName` and the task XML (`TaskContent`); actor = `Subject*` |
+//! | Security 4698             | [`EventKind::ScheduledTask`] `Created` with `TaskName`, the task XML (`TaskContent`) and the logon session (`SubjectLogonId`); actor = `Subject*` |
 //! | Security 4699             | `Deleted` |
 //! | Security 4700             | `Enabled` |
 //! | Security 4701             | `Disabled` |
@@ -35,6 +35,11 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         action,
         name: ev.value("TaskName").unwrap_or_default().to_string(),
         content,
+        logon_id: if security {
+            ev.string("SubjectLogonId")
+        } else {
+            None
+        },
     };
     let mut e = ev.identity_event(src, kind);
     e.actor = if security {
@@ -58,6 +63,7 @@ mod tests {
             4698,
             &[
                 ("SubjectUserName", "Administrator"),
+                ("SubjectLogonId", "0x17e2d2"),
                 ("TaskName", "\\CYAlyNSS"),
                 ("TaskContent", "<?xml version=\"1.0\"?><Task/>"),
             ],
@@ -68,7 +74,8 @@ mod tests {
             EventKind::ScheduledTask {
                 action: TaskAction::Created,
                 name: "\\CYAlyNSS".into(),
-                content: Some("<?xml version=\"1.0\"?><Task/>".into())
+                content: Some("<?xml version=\"1.0\"?><Task/>".into()),
+                logon_id: Some("0x17e2d2".into()),
             }
         );
         assert_eq!(e.actor.as_ref().unwrap().name, "Administrator");
