@@ -14,7 +14,8 @@
 //! `field` is one of `actor` (the acting account), `source` (source host name or address),
 //! `target` (a targeted account or object), `host` (the machine that recorded the events).
 //! Values match case-insensitively; an account value without a domain matches any domain. An
-//! alert is suppressed when any rule of its detector (or kind, or `*`) matches it.
+//! alert is suppressed when any rule of its detector (or kind, or `*`) matches it. Sigma rules'
+//! alerts are scoped `sigma:<rule id>` (one rule) or `sigma` (all of them).
 
 use rampart_core::{Alert, EntityRef, EntityRole};
 use std::fmt;
@@ -98,7 +99,7 @@ impl AllowList {
                     "unexpected `{extra}` after the value (values cannot contain spaces; use `*`)"
                 )));
             }
-            if scope != "*" && !known.contains(&scope) {
+            if scope != "*" && !known.contains(&scope) && !scope.starts_with("sigma:") {
                 return Err(err(format!(
                     "unknown detector or kind `{scope}` (see `rampart detectors`)"
                 )));
@@ -135,7 +136,11 @@ impl AllowList {
     /// The first rule that silences this alert, if any.
     pub fn matching(&self, alert: &Alert) -> Option<&Rule> {
         self.rules.iter().find(|r| {
-            (r.scope == "*" || r.scope == alert.detector || r.scope == alert.kind.as_str())
+            (r.scope == "*"
+                || r.scope == alert.detector
+                || r.scope == alert.kind.as_str()
+                // `sigma` covers every Sigma rule (`sigma:<rule id>`).
+                || alert.detector.split_once(':').is_some_and(|(d, _)| d == r.scope))
                 && values(alert, r.field).iter().any(|v| glob(&r.pattern, v))
         })
     }
@@ -276,6 +281,18 @@ mod tests {
         assert_eq!(allow.len(), 2);
         assert!(allow.matching(&dcsync_by("MSOL_5f2e")).is_some());
         assert!(allow.matching(&dcsync_by("eyoung")).is_none());
+    }
+
+    #[test]
+    fn sigma_rules_are_scoped_by_rule_or_all() {
+        let mut a = dcsync_by("scanner");
+        a.detector = "sigma:abc-123".into();
+        let one = AllowList::parse("sigma:abc-123 actor scanner", "a", KNOWN).unwrap();
+        assert!(one.matching(&a).is_some());
+        let all = AllowList::parse("sigma actor scanner", "a", &["sigma"]).unwrap();
+        assert!(all.matching(&a).is_some());
+        let other = AllowList::parse("sigma:zzz actor scanner", "a", KNOWN).unwrap();
+        assert!(other.matching(&a).is_none());
     }
 
     #[test]

@@ -223,7 +223,7 @@ fn a_rule_that_does_not_load_is_named_with_file_and_line() {
     assert!(e.message.starts_with("not valid YAML"), "{e}");
     assert!((7..=8).contains(&e.line), "{e}");
     let e = by("bad_condition.yml");
-    assert_eq!(e.line, 8, "{e}");
+    assert_eq!((e.line, e.column), (8, Some(34)), "{e}");
     assert!(e.message.contains("filter"), "{e}");
 }
 

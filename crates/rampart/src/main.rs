@@ -37,6 +37,32 @@ enum Command {
     Alerts(AlertsArgs),
     /// List the built-in detectors with their alert kinds and ATT&CK techniques.
     Detectors,
+    /// Sigma rules: check that they load.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Load Sigma rules (files or folders, recursively) and print what loaded, what failed
+    /// (file:line:column and why) and what does not apply to Windows event logs.
+    ///
+    /// Exit status: 0 checked (rules may have failed), 2 with `--strict` when any rule failed
+    /// to load, or when a path does not exist.
+    Check(RulesCheckArgs),
+}
+
+#[derive(Args)]
+struct RulesCheckArgs {
+    /// Rule files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Exit with status 2 if any rule fails to load.
+    #[arg(long)]
+    strict: bool,
+    /// Also list every rule loaded and every rule skipped.
+    #[arg(long, short = 'v')]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -79,6 +105,11 @@ struct ScanArgs {
     /// (see README, "Configuration").
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Also run the Sigma rules in this file or folder (repeatable; folders are read
+    /// recursively). Rules that fail to load are listed on standard error with file and line;
+    /// check them with `rampart rules check`.
+    #[arg(long, value_name = "DIR")]
+    rules: Vec<PathBuf>,
 }
 
 /// The configuration file (`--config`).
@@ -127,6 +158,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cmd_scan(args),
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
+        Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
     };
     match result {
         Ok(code) => code,
@@ -186,7 +218,8 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         },
     );
     let detectors = rampart_detect::detectors::all();
-    let known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
+    let mut known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
+    known.push("sigma");
     for d in &args.disable {
         if !known.contains(&d.as_str()) {
             anyhow::bail!("unknown detector `{d}` (known: {})", known.join(", "));
@@ -210,6 +243,7 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
                 Some(path) => load_config(path)?.entities,
                 None => rampart_detect::EntityConfig::default(),
             },
+            sigma: load_rules(&args.rules, args.quiet)?,
             ..EngineConfig::default()
         },
     };
@@ -286,7 +320,7 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .flat_map(|a| a.evidence.iter().cloned())
             .collect();
-        scan::events_for_evidence(&evidence, opts.threads)
+        scan::events_for_evidence(&evidence, opts.threads, scan::raw_select(&opts.engine))
     });
     let shown_ids: std::collections::HashSet<&str> = shown.iter().map(|a| a.id.as_str()).collect();
     let incidents: Vec<rampart_detect::Incident> = report
@@ -350,6 +384,115 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    })
+}
+
+/// Sigma rules for a scan: `None` without `--rules`. Every rule that does not load is said on
+/// standard error (even with `--quiet`: a rule silently not run is a detection gap); a path
+/// that does not exist is an error.
+fn load_rules(
+    paths: &[PathBuf],
+    quiet: bool,
+) -> anyhow::Result<Option<std::sync::Arc<rampart_detect::RuleSet>>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let set = rampart_detect::RuleSet::load(paths);
+    let r = set.report();
+    if let Some(missing) = r
+        .failed
+        .iter()
+        .find(|e| e.line == 0 && e.message == rampart_detect::sigma::load::NO_SUCH_PATH)
+    {
+        anyhow::bail!("--rules {missing}");
+    }
+    for e in r.failed.iter().take(MAX_RULE_ERRORS_SHOWN) {
+        eprintln!("rule error: {e}");
+    }
+    if r.failed.len() > MAX_RULE_ERRORS_SHOWN {
+        eprintln!(
+            "rule error: {} more; see `rampart rules check`",
+            r.failed.len() - MAX_RULE_ERRORS_SHOWN
+        );
+    }
+    if !quiet {
+        eprintln!(
+            "Sigma: {} rule(s) loaded{}, {} failed, {} skipped (not for Windows event logs) from {} file(s) in {:.2?}",
+            r.loaded.len(),
+            match r.correlations.len() {
+                0 => String::new(),
+                n => format!(" with {n} correlation(s)"),
+            },
+            r.failed.len(),
+            r.skipped.len(),
+            r.files.len(),
+            r.elapsed
+        );
+    }
+    if set.is_empty() {
+        anyhow::bail!(
+            "--rules: no rule loaded from {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(Some(std::sync::Arc::new(set)))
+}
+
+const MAX_RULE_ERRORS_SHOWN: usize = 50;
+
+fn cmd_rules_check(args: RulesCheckArgs) -> anyhow::Result<ExitCode> {
+    let set = rampart_detect::RuleSet::load(&args.paths);
+    let r = set.report();
+    let mut out = std::io::stdout().lock();
+    if args.verbose {
+        for (file, id, title) in &r.loaded {
+            writeln!(out, "loaded   {file}: {title} ({id})")?;
+        }
+        for (file, id, title) in &r.correlations {
+            writeln!(out, "loaded   {file}: correlation {title} ({id})")?;
+        }
+    }
+    for e in &r.failed {
+        writeln!(out, "failed   {e}")?;
+    }
+    if args.verbose {
+        for s in &r.skipped {
+            writeln!(out, "skipped  {s}")?;
+        }
+    }
+    writeln!(
+        out,
+        "\n{} file(s): {} rule(s) loaded, {} correlation(s), {} failed, {} skipped in {:.2?}",
+        r.files.len(),
+        r.loaded.len(),
+        r.correlations.len(),
+        r.failed.len(),
+        r.skipped.len(),
+        r.elapsed
+    )?;
+    let reasons = r.failure_reasons();
+    if !reasons.is_empty() {
+        writeln!(out, "failed, by reason:")?;
+        for (reason, n) in reasons {
+            writeln!(out, "  {n:6}  {reason}")?;
+        }
+    }
+    let skips = r.skip_reasons();
+    if !skips.is_empty() {
+        writeln!(out, "skipped, by reason:")?;
+        for (reason, n) in skips {
+            writeln!(out, "  {n:6}  {reason}")?;
+        }
+    }
+    let missing = r.failed.iter().any(|e| e.line == 0);
+    Ok(if (args.strict && !r.failed.is_empty()) || missing {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
     })
 }
 

@@ -17,7 +17,7 @@ use rampart_core::{Alert, IdentityEvent, Severity};
 use rampart_detect::{correlate, Engine, EngineConfig, Incident};
 use rampart_ingest::{
     discover::{discover_all, Skipped},
-    read_file, EventSink, IngestError, InputFile, ReadOptions, ReadStats, Warning,
+    read_file, EventSink, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
 };
 use rampart_store::{ScanMeta, ScanSummary, Store};
 use serde::Serialize;
@@ -199,6 +199,7 @@ pub fn run_scan(
     // Few files: give each file's EVTX parser the spare cores.
     let read_opts = ReadOptions {
         threads: (threads / workers).max(1),
+        raw: raw_select(&opts.engine),
     };
 
     let mut engine = Engine::new(&opts.engine);
@@ -249,15 +250,17 @@ pub fn run_scan(
             for msg in rx.iter() {
                 match msg {
                     Msg::Events(batch) => {
+                        let raw = batch.iter().filter(|e| is_raw(e)).count();
                         progress
                             .events
-                            .fetch_add(batch.len() as u64, Ordering::Relaxed);
+                            .fetch_add((batch.len() - raw) as u64, Ordering::Relaxed);
                         for ev in &batch {
                             engine.process(ev);
                         }
                         if let (Some(s), Some(id)) = (store.as_deref_mut(), scan_id) {
                             if store_error.is_none() {
-                                pending_store.extend(batch);
+                                // Raw records are for rule matching; the store keeps events.
+                                pending_store.extend(batch.into_iter().filter(|e| !is_raw(e)));
                                 if pending_store.len() >= STORE_BATCH {
                                     if let Err(e) = s.insert_events(id, &pending_store) {
                                         store_error = Some(e.into());
@@ -378,11 +381,28 @@ pub fn default_threads() -> usize {
 /// Shared handle type for callers that keep progress alive across threads.
 pub type SharedProgress = Arc<Progress>;
 
+/// What the readers keep raw for the engine's Sigma rules: nothing without rules, so that a
+/// scan without `--rules` parses exactly what it did before.
+pub fn raw_select(engine: &EngineConfig) -> Option<Arc<RawSelect>> {
+    let rules = engine.sigma.as_ref()?;
+    let mut select = RawSelect::default();
+    for (channel, ids) in rules.wanted() {
+        select.add(channel, ids.as_deref());
+    }
+    (!select.is_empty()).then(|| Arc::new(select))
+}
+
+fn is_raw(ev: &IdentityEvent) -> bool {
+    matches!(ev.kind, rampart_core::EventKind::RawRecord { .. })
+}
+
 /// The events behind the given evidence, read again from their files (a second pass over only
-/// the files the alerts point into), keyed by evidence. Used for `--timeline`.
+/// the files the alerts point into), keyed by evidence. Used for `--timeline`. `raw` (from
+/// [`raw_select`]) also finds the records behind Sigma alerts that map to no event.
 pub fn events_for_evidence(
     evidence: &[rampart_core::Evidence],
     threads: usize,
+    raw: Option<Arc<RawSelect>>,
 ) -> std::collections::HashMap<rampart_core::Evidence, IdentityEvent> {
     use std::collections::{HashMap, HashSet};
     let wanted: HashSet<&rampart_core::Evidence> = evidence.iter().collect();
@@ -413,6 +433,7 @@ pub fn events_for_evidence(
     };
     let opts = ReadOptions {
         threads: threads.max(1),
+        raw,
     };
     for path in sources {
         let (files, _) = rampart_ingest::discover(std::slice::from_ref(&path));

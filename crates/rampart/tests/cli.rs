@@ -473,3 +473,85 @@ fn configuration_errors_name_the_file_and_line() {
         "{err}"
     );
 }
+
+fn sigma_rules() -> PathBuf {
+    let d = repo().join("../shared/sigma/rules/windows");
+    assert!(
+        d.is_dir(),
+        "SigmaHQ's Windows rules are missing at {}; the shared folder must sit beside the checkout",
+        d.display()
+    );
+    d
+}
+
+#[test]
+fn scan_with_sigma_rules_adds_their_alerts() {
+    let file = datasets().join("evtx/ebs__DE_1102_security_log_cleared.evtx");
+    let file = file.to_str().unwrap();
+    let without = scan(&["--format", "jsonl", "--quiet", file]);
+    let rule = sigma_rules().join("builtin/security/win_security_audit_log_cleared.yml");
+    let with = scan(&[
+        "--format",
+        "jsonl",
+        "--quiet",
+        "--rules",
+        rule.to_str().unwrap(),
+        file,
+    ]);
+    assert_eq!(with.status.code(), Some(1));
+    let (a, b) = (alerts(&without), alerts(&with));
+    assert_eq!(b.len(), a.len() + 1, "one more alert, from the rule");
+    let sigma: Vec<&Value> = b
+        .iter()
+        .filter(|x| x["detector"].as_str().unwrap_or("").starts_with("sigma:"))
+        .collect();
+    assert_eq!(sigma.len(), 1);
+    assert_eq!(sigma[0]["title"], "Security Eventlog Cleared");
+    // The built-in alerts are the same with and without rules.
+    let strip = |v: &[Value]| -> Vec<Value> {
+        v.iter()
+            .filter(|x| !x["detector"].as_str().unwrap_or("").starts_with("sigma:"))
+            .map(|x| {
+                let mut x = x.clone();
+                x.as_object_mut().unwrap().remove("incident");
+                x
+            })
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    // A rules path that does not exist is an error, not a scan without rules.
+    let out = scan(&["--quiet", "--rules", "/nonexistent/rules", file]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/rules"));
+}
+
+#[test]
+fn rules_check_reports_failures_with_file_and_line() {
+    let fixtures = repo().join("crates/rampart-detect/tests/fixtures/sigma");
+    let out = bin()
+        .args(["rules", "check"])
+        .arg(&fixtures)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("malformed.yml:12:23: Unknown field modifier 'i' provided"),
+        "{text}"
+    );
+    assert!(text.contains("0 rule(s) loaded"), "{text}");
+    assert!(text.contains("3 failed"), "{text}");
+    let out = bin()
+        .args(["rules", "check", "--strict"])
+        .arg(&fixtures)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = bin()
+        .args(["rules", "check", "--strict"])
+        .arg(sigma_rules().join("builtin/security/win_security_audit_log_cleared.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 rule(s) loaded"));
+}

@@ -86,6 +86,9 @@ pub enum Doc {
     Failed(RuleError),
 }
 
+/// The message of a rule path that does not exist.
+pub const NO_SUCH_PATH: &str = "no such file or folder";
+
 /// The rule files under `paths` (files given directly are taken whatever their extension).
 pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleError>) {
     let mut files = Vec::new();
@@ -100,7 +103,7 @@ pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleError>) {
                 file: p.display().to_string(),
                 line: 0,
                 column: None,
-                message: "no such file or folder".to_string(),
+                message: NO_SUCH_PATH.to_string(),
             });
             continue;
         }
@@ -354,16 +357,41 @@ fn problem_of(message: &str) -> Problem {
     Problem { message, token }
 }
 
-/// `serde_norway` appends ` at line L column C`; the position is reported separately.
+/// `serde_norway` writes ` at line L column C` into its messages; the position is reported
+/// separately.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) if message[at..].contains(" column ") => message[..at].to_string(),
-        _ => message.to_string(),
+    let Some(at) = message.find(" at line ") else {
+        return message.to_string();
+    };
+    let rest = &message[at + " at line ".len()..];
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let n = digits(rest);
+    let Some(after) = rest[n..].strip_prefix(" column ") else {
+        return message.to_string();
+    };
+    let m = digits(after);
+    if n == 0 || m == 0 {
+        return message.to_string();
     }
+    format!("{}{}", &message[..at], &after[m..])
 }
 
 /// The line and column of a problem's token in the document starting at line `start`.
 fn locate(text: &str, start: usize, p: &Problem) -> (usize, Option<usize>) {
+    // An undefined identifier: its place in the condition.
+    if let Some(name) = p
+        .message
+        .split_once("undefined identifiers: '[\"")
+        .and_then(|(_, rest)| rest.split('"').next())
+    {
+        if let Some((line, col)) = line_of(text, start, "condition:") {
+            let in_line = text.lines().nth(line - 1).unwrap_or_default();
+            let at = in_line[col - 1..]
+                .find(name)
+                .map_or(col, |i| col + in_line[col - 1..col - 1 + i].chars().count());
+            return (line, Some(at));
+        }
+    }
     let found = p.token.as_deref().and_then(|t| {
         if t.starts_with('|') {
             // A modifier: `|i:` or `|i|` before a bare `|i` (which `|int…` would match).
@@ -413,10 +441,14 @@ mod tests {
         let e = failed(&format!(
             "{HEAD}detection:\n  sel:\n    EventID: 1\n  condition: sel and nope\n"
         ));
-        assert_eq!(e.line, 9, "{e}");
+        assert_eq!((e.line, e.column), (9, Some(22)), "{e}");
         assert!(e.message.contains("nope"), "{e}");
         let e = failed(&format!("{HEAD}detection:\n  sel: [\n  condition: sel\n"));
         assert!(e.message.starts_with("not valid YAML"), "{e}");
+        assert!(
+            !e.message.contains(&format!("at line {} column", e.line)),
+            "{e}"
+        );
         assert!(e.line >= 7 && e.column.is_some(), "{e}");
         let e = failed("title: t\nlogsource: {product: windows, service: security}\n");
         assert!(e.message.contains("detection"), "{e}");
