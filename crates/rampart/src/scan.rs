@@ -28,6 +28,8 @@ use std::time::Instant;
 
 /// Batches of events per file held in flight between a reader and the engine.
 const CHANNEL_BATCHES: usize = 16;
+/// The same when readers also deliver raw records.
+const CHANNEL_BATCHES_RAW: usize = 2;
 /// Events per store transaction.
 const STORE_BATCH: usize = 16_384;
 
@@ -207,8 +209,14 @@ pub fn run_scan(
     let mut pending_store: Vec<IdentityEvent> = Vec::new();
     let mut store_error: Option<anyhow::Error> = None;
 
+    // Raw records (for Sigma rules) are far bigger than identity events: hold fewer batches.
+    let capacity = if read_opts.raw.is_some() {
+        CHANNEL_BATCHES_RAW
+    } else {
+        CHANNEL_BATCHES
+    };
     let (senders, receivers): (Vec<Sender<Msg>>, Vec<Receiver<Msg>>) =
-        (0..files.len()).map(|_| bounded(CHANNEL_BATCHES)).unzip();
+        (0..files.len()).map(|_| bounded(capacity)).unzip();
     let next = AtomicUsize::new(0);
 
     std::thread::scope(|scope| {
