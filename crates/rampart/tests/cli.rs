@@ -23,11 +23,7 @@ fn datasets() -> PathBuf {
 }
 
 fn scan(args: &[&str]) -> Output {
-    bin()
-        .arg("scan")
-        .args(args)
-        .output()
-        .expect("run rampart")
+    bin().arg("scan").args(args).output().expect("run rampart")
 }
 
 fn alerts(out: &Output) -> Vec<Value> {
@@ -77,8 +73,17 @@ fn jsonl_output_keeps_its_contract() {
     let out = scan(&["--format", "jsonl", "--quiet", given]);
     for a in alerts(&out) {
         for field in [
-            "id", "kind", "title", "severity", "mitre", "time", "actor", "targets", "evidence",
-            "description", "remediation",
+            "id",
+            "kind",
+            "title",
+            "severity",
+            "mitre",
+            "time",
+            "actor",
+            "targets",
+            "evidence",
+            "description",
+            "remediation",
         ] {
             assert!(a.get(field).is_some(), "alert lacks `{field}`: {a}");
         }
@@ -91,7 +96,11 @@ fn jsonl_output_keeps_its_contract() {
         let ev = a["evidence"].as_array().expect("evidence array");
         assert!(!ev.is_empty());
         for e in ev {
-            assert_eq!(e["source"].as_str(), Some(given), "source is the path as given");
+            assert_eq!(
+                e["source"].as_str(),
+                Some(given),
+                "source is the path as given"
+            );
             assert!(e["record"].as_u64().is_some());
             assert!(e["event_id"].as_u64().is_some());
         }
@@ -102,8 +111,18 @@ fn jsonl_output_keeps_its_contract() {
 fn scans_are_deterministic() {
     let d = datasets();
     let a = scan(&["-f", "jsonl", "-q", d.join("evtx").to_str().unwrap()]);
-    let b = scan(&["-f", "jsonl", "-q", "--threads", "1", d.join("evtx").to_str().unwrap()]);
-    assert_eq!(a.stdout, b.stdout, "same inputs, same alerts, same ids, any thread count");
+    let b = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--threads",
+        "1",
+        d.join("evtx").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        a.stdout, b.stdout,
+        "same inputs, same alerts, same ids, any thread count"
+    );
     assert!(!a.stdout.is_empty());
 }
 
@@ -112,17 +131,47 @@ fn each_foundation_class_is_detected_on_a_real_sample() {
     let d = datasets();
     let cases = [
         ("evtx/ebs__CA_DCSync_4662.evtx", "dcsync"),
-        ("json/otrf__covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges_2020-08-05020926.json", "dcsync"),
-        ("evtx/ebs__persistence_security_dcshadow_4742.evtx", "dcshadow"),
-        ("json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json", "kerberoasting"),
-        ("json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json", "password_spray"),
-        ("evtx/e2m__ID4768-Kerberos_AS-REP_Roasting.evtx", "asrep_roasting"),
-        ("evtx/e2m__ID_4776_4625-AccountRestore_local_bruteforce.evtx", "brute_force"),
-        ("evtx/e2m__ID4728-4756-Member_added_to_sensitive_domain_groups.evtx", "sensitive_group_change"),
-        ("evtx/e2m__ID5136-AdminSDholder_permissions_changed.evtx", "adminsdholder_change"),
+        (
+            "json/otrf__covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges_2020-08-05020926.json",
+            "dcsync",
+        ),
+        (
+            "evtx/ebs__persistence_security_dcshadow_4742.evtx",
+            "dcshadow",
+        ),
+        (
+            "json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json",
+            "kerberoasting",
+        ),
+        (
+            "json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json",
+            "password_spray",
+        ),
+        (
+            "evtx/e2m__ID4768-Kerberos_AS-REP_Roasting.evtx",
+            "asrep_roasting",
+        ),
+        (
+            "evtx/e2m__ID_4776_4625-AccountRestore_local_bruteforce.evtx",
+            "brute_force",
+        ),
+        (
+            "evtx/e2m__ID4728-4756-Member_added_to_sensitive_domain_groups.evtx",
+            "sensitive_group_change",
+        ),
+        (
+            "evtx/e2m__ID5136-AdminSDholder_permissions_changed.evtx",
+            "adminsdholder_change",
+        ),
         ("evtx/ebs__DE_1102_security_log_cleared.evtx", "log_cleared"),
-        ("evtx/dbc__metasploit-psexec-powershell-target-system.evtx", "remote_exec_service"),
-        ("evtx/e2m__ID4768-4771-Kerberos_brutforce_with_non_existing_users.evtx", "account_enum"),
+        (
+            "evtx/dbc__metasploit-psexec-powershell-target-system.evtx",
+            "remote_exec_service",
+        ),
+        (
+            "evtx/e2m__ID4768-4771-Kerberos_brutforce_with_non_existing_users.evtx",
+            "account_enum",
+        ),
     ];
     for (file, kind) in cases {
         let out = scan(&["-f", "jsonl", "-q", d.join(file).to_str().unwrap()]);
@@ -180,7 +229,12 @@ fn damaged_files_are_named_and_the_scan_goes_on() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["path"].as_str().unwrap().ends_with("bad_chunk_magic.evtx"))
+        .find(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("bad_chunk_magic.evtx")
+        })
         .unwrap();
     assert!(bad_file["records"].as_u64().unwrap() > 100);
 }
@@ -200,11 +254,19 @@ fn unreadable_inputs_give_clear_errors_and_exit_codes() {
 
     // A bad file beside a good one: named, counted, and the good one still scanned.
     let good = repo().join("samples/corp-dc01.winlogbeat.jsonl");
-    let mixed = scan(&["-f", "jsonl", garbage.to_str().unwrap(), good.to_str().unwrap()]);
+    let mixed = scan(&[
+        "-f",
+        "jsonl",
+        garbage.to_str().unwrap(),
+        good.to_str().unwrap(),
+    ]);
     assert_eq!(mixed.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&mixed.stderr).contains("not-a-log.evtx"));
 
-    let usage = bin().args(["scan", "--format", "xml", "x"]).output().unwrap();
+    let usage = bin()
+        .args(["scan", "--format", "xml", "x"])
+        .output()
+        .unwrap();
     assert_eq!(usage.status.code(), Some(2));
 }
 
@@ -219,14 +281,28 @@ fn truncated_json_lines_are_warned_about_by_line() {
     std::fs::write(&path, lines.join("\n")).unwrap();
     let out = scan(&["-f", "jsonl", path.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cut.jsonl") && stderr.contains("line 11"), "{stderr}");
-    assert_eq!(out.status.code(), Some(1), "the other lines are still scanned");
+    assert!(
+        stderr.contains("cut.jsonl") && stderr.contains("line 11"),
+        "{stderr}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the other lines are still scanned"
+    );
 }
 
 #[test]
 fn min_severity_filters_output_and_exit_code() {
     let sample = repo().join("samples");
-    let out = scan(&["-f", "jsonl", "-q", "--min-severity", "critical", sample.to_str().unwrap()]);
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--min-severity",
+        "critical",
+        sample.to_str().unwrap(),
+    ]);
     assert_eq!(kinds(&out), ["dcsync"]);
     let none = scan(&[
         "-f",
@@ -234,7 +310,10 @@ fn min_severity_filters_output_and_exit_code() {
         "-q",
         "--min-severity",
         "critical",
-        datasets().join("evtx/ebs__DE_1102_security_log_cleared.evtx").to_str().unwrap(),
+        datasets()
+            .join("evtx/ebs__DE_1102_security_log_cleared.evtx")
+            .to_str()
+            .unwrap(),
     ]);
     assert_eq!(none.status.code(), Some(0));
 }
@@ -244,8 +323,22 @@ fn scans_persist_to_the_database_without_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rampart.db");
     let sample = repo().join("samples");
-    let first = scan(&["-f", "jsonl", "-q", "--db", db.to_str().unwrap(), sample.to_str().unwrap()]);
-    let again = scan(&["-f", "jsonl", "-q", "--db", db.to_str().unwrap(), sample.to_str().unwrap()]);
+    let first = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--db",
+        db.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
+    let again = scan(&[
+        "-f",
+        "jsonl",
+        "-q",
+        "--db",
+        db.to_str().unwrap(),
+        sample.to_str().unwrap(),
+    ]);
     assert_eq!(first.stdout, again.stdout);
     let stored = bin()
         .args(["alerts", "--db", db.to_str().unwrap(), "-f", "jsonl"])
