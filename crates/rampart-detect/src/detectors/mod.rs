@@ -15,10 +15,13 @@ pub mod asrep_roasting;
 pub mod brute_force;
 pub mod dcshadow;
 pub mod dcsync;
+pub mod dpapi_backup_key;
 pub mod golden_ticket;
 pub mod gpo_change;
 pub mod kerberoasting;
 pub mod log_cleared;
+pub mod lsass_dump;
+pub mod ntds_dump;
 pub mod password_spray;
 pub mod remote_exec_service;
 pub mod sensitive_group_change;
@@ -34,10 +37,13 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(brute_force::BruteForce::default()),
         Box::new(dcshadow::DcShadow),
         Box::new(dcsync::DcSync),
+        Box::new(dpapi_backup_key::DpapiBackupKey),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(log_cleared::LogCleared),
+        Box::new(lsass_dump::LsassDump),
+        Box::new(ntds_dump::NtdsDump),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(sensitive_group_change::SensitiveGroupChange),
