@@ -16,6 +16,7 @@ pub mod brute_force;
 pub mod dcshadow;
 pub mod dcsync;
 pub mod dpapi_backup_key;
+pub mod forced_auth_coercion;
 pub mod golden_ticket;
 pub mod gpo_change;
 pub mod kerberoasting;
@@ -26,6 +27,7 @@ pub mod password_spray;
 pub mod remote_exec_service;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
+pub mod zerologon;
 
 /// Every built-in detector, freshly constructed.
 pub fn all() -> Vec<Box<dyn Detector>> {
@@ -38,6 +40,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(dcshadow::DcShadow),
         Box::new(dcsync::DcSync),
         Box::new(dpapi_backup_key::DpapiBackupKey),
+        Box::new(forced_auth_coercion::ForcedAuthCoercion::default()),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
         Box::new(kerberoasting::Kerberoasting::default()),
@@ -48,6 +51,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
+        Box::new(zerologon::Zerologon::default()),
     ]
 }
 
