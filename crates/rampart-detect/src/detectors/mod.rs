@@ -15,18 +15,22 @@ pub mod asrep_roasting;
 pub mod brute_force;
 pub mod dcshadow;
 pub mod dcsync;
+pub mod dns_recon;
 pub mod dpapi_backup_key;
 pub mod forced_auth_coercion;
 pub mod golden_ticket;
 pub mod gpo_change;
 pub mod kerberoasting;
+pub mod ldap_recon;
 pub mod log_cleared;
 pub mod lsass_dump;
 pub mod ntds_dump;
 pub mod password_spray;
 pub mod remote_exec_service;
+pub mod samr_recon;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
+pub mod smb_session_enum;
 pub mod zerologon;
 
 /// Every built-in detector, freshly constructed.
@@ -39,18 +43,22 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(brute_force::BruteForce::default()),
         Box::new(dcshadow::DcShadow),
         Box::new(dcsync::DcSync),
+        Box::new(dns_recon::DnsRecon),
         Box::new(dpapi_backup_key::DpapiBackupKey),
         Box::new(forced_auth_coercion::ForcedAuthCoercion::default()),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
         Box::new(kerberoasting::Kerberoasting::default()),
+        Box::new(ldap_recon::LdapRecon::default()),
         Box::new(log_cleared::LogCleared),
         Box::new(lsass_dump::LsassDump),
         Box::new(ntds_dump::NtdsDump),
         Box::new(password_spray::PasswordSpray::default()),
         Box::new(remote_exec_service::RemoteExecService),
+        Box::new(samr_recon::SamrRecon::default()),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
+        Box::new(smb_session_enum::SmbSessionEnum::default()),
         Box::new(zerologon::Zerologon::default()),
     ]
 }
