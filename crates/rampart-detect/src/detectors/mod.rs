@@ -20,6 +20,7 @@ pub mod dpapi_backup_key;
 pub mod forced_auth_coercion;
 pub mod golden_ticket;
 pub mod gpo_change;
+pub mod honeytoken_activity;
 pub mod kerberoasting;
 pub mod ldap_recon;
 pub mod log_cleared;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(forced_auth_coercion::ForcedAuthCoercion::default()),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
+        Box::new(honeytoken_activity::HoneytokenActivity),
         Box::new(kerberoasting::Kerberoasting::default()),
         Box::new(ldap_recon::LdapRecon::default()),
         Box::new(log_cleared::LogCleared),
