@@ -100,7 +100,7 @@ impl Detector for ForcedAuthCoercion {
                 else {
                     return;
                 };
-                let Some(remote) = remote_of(ev, ev.source.as_ref(), &host) else {
+                let Some(remote) = remote_of(ev.source.as_ref(), &host, None) else {
                     return;
                 };
                 if ev.actor.as_ref().is_some_and(|a| a.is_machine()) {
@@ -145,12 +145,27 @@ impl Detector for ForcedAuthCoercion {
                 source_port,
                 initiated,
             } => {
-                let Some(peer) = remote_of(ev, destination.as_ref(), &host) else {
+                // SMB, server and client side, is the kernel's (`System`).
+                if !image
+                    .as_deref()
+                    .is_some_and(|i| i.eq_ignore_ascii_case("system"))
+                {
                     return;
-                };
+                }
                 match initiated {
-                    // Accepted: the host's own port is the source port.
-                    Some(false) if source_port.is_some_and(is_smb_port) => {
+                    Some(false) => {
+                        // Accepted. Sysmon names the initiator as the source; older versions
+                        // name the local end instead (then the source port is the SMB port).
+                        let (remote, local) = if source_port.is_some_and(is_smb_port) {
+                            (destination.as_ref(), ev.source.as_ref())
+                        } else if destination_port.is_some_and(is_smb_port) {
+                            (ev.source.as_ref(), destination.as_ref())
+                        } else {
+                            return;
+                        };
+                        let Some(peer) = remote_of(remote, &host, local) else {
+                            return;
+                        };
                         self.requests.push(
                             host,
                             ev.time,
@@ -163,13 +178,12 @@ impl Detector for ForcedAuthCoercion {
                             },
                         );
                     }
-                    Some(true)
-                        if destination_port.is_some_and(is_smb_port)
-                            && image
-                                .as_deref()
-                                .is_some_and(|i| i.eq_ignore_ascii_case("system")) =>
-                    {
-                        self.callback(ev, cx, &host, &peer);
+                    Some(true) if destination_port.is_some_and(is_smb_port) => {
+                        if let Some(peer) =
+                            remote_of(destination.as_ref(), &host, ev.source.as_ref())
+                        {
+                            self.callback(ev, cx, &host, &peer);
+                        }
                     }
                     _ => {}
                 }
@@ -277,21 +291,15 @@ fn build(
     alert
 }
 
-/// The remote end of a connection or share access, if it is another machine.
-fn remote_of(ev: &IdentityEvent, h: Option<&Host>, host: &str) -> Option<Host> {
+/// The remote end of a connection or share access, if it is another machine: not loopback,
+/// not the recording host by name, not the connection's local end.
+fn remote_of(h: Option<&Host>, host: &str, local: Option<&Host>) -> Option<Host> {
     let h = h?;
-    if h.is_loopback() || h.key().is_empty() {
+    if h.is_loopback() || h.key().is_empty() || h.short_name().is_some_and(|n| n == host) {
         return None;
     }
-    if h.short_name().is_some_and(|n| n == host) {
+    if local.is_some_and(|l| l.ip.is_some() && l.ip == h.ip) {
         return None;
-    }
-    // Sysmon names the recording host's own address as the local end; an address equal to
-    // the observer's own (when the event's source says so) is not remote either.
-    if let (Some(src), EventKind::NetworkConnection { .. }) = (&ev.source, &ev.kind) {
-        if src.ip.is_some() && src.ip == h.ip {
-            return None;
-        }
     }
     Some(h.clone())
 }
@@ -383,6 +391,17 @@ mod tests {
             .len(),
             1
         );
+    }
+
+    #[test]
+    fn modern_sysmon_names_the_initiator_as_source() {
+        // Sysmon 11+: an accepted connection's source is the remote initiator.
+        let mut inbound = conn(0, false, 49267, 445, "10.0.2.15");
+        inbound.source = Some(ip("10.0.2.17"));
+        let events = [inbound, conn(1, true, 50000, 445, "10.0.2.17")];
+        let alerts = run(Box::<ForcedAuthCoercion>::default(), &events);
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].source_host.as_deref(), Some("10.0.2.17"));
     }
 
     #[test]
