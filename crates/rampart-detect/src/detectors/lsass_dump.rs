@@ -7,8 +7,8 @@
 //! Evidence, on the host whose LSASS was read:
 //! - a handle to `lsass.exe` with `PROCESS_VM_READ` (0x10; e.g. 0x1010, 0x1410, 0x1438,
 //!   0x1fffff) requested by a script host or living-off-the-land binary (PowerShell, rundll32,
-//!   cscript, mshta, …), a known dumping tool, or a program run from a user-writable place
-//!   (profile, Temp, ProgramData, Public, PerfLogs) — Sysmon 10, 4656/4663;
+//!   cscript, mshta, …), a known dumping tool, or a program run from a user's profile, a Temp
+//!   folder or PerfLogs — Sysmon 10, 4656/4663;
 //! - a process started to dump it: `comsvcs.dll` `MiniDump`, ProcDump on `lsass`, mimikatz
 //!   `sekurlsa::`/`lsadump::lsa` (4688, Sysmon 1);
 //! - a dump file named for LSASS (`lsass.dmp`, `lsass (4).DMP`, …), or any `.dmp` written by
@@ -17,8 +17,9 @@
 //!   under `SilentProcessExit\lsass.exe` / `Image File Execution Options\lsass.exe` — Sysmon 13.
 //!
 //! Deliberately not alerted: handles without `PROCESS_VM_READ` (svchost's 0x1000/0x2000/0x3000
-//! queries), handles from programs installed under `Windows` or `Program Files` (WMI providers
-//! reading process details, Defender, monitoring agents, Task Manager listing processes), and
+//! queries), handles from programs installed under `Windows`, `Program Files` or `ProgramData`
+//! (WMI providers reading process details, Defender and other endpoint agents, some of which
+//! run from `ProgramData`, monitoring agents, Task Manager listing processes), and
 //! Sysinternals Process Monitor / Process Explorer, which open every process with full access
 //! by design (a renamed dumper hiding under those names still shows up by its dump file or its
 //! command line). Local system activity on a DC reading LSASS is not an attack by itself.
@@ -237,19 +238,19 @@ fn suspicious_reader(image: &str) -> Option<&'static str> {
         "\\temp\\",
         "\\tmp\\",
         "\\appdata\\",
-        "\\programdata\\",
         "\\perflogs\\",
         "\\downloads\\",
         "\\$recycle.bin\\",
     ]
     .iter()
     .any(|d| path.contains(d));
-    let installed = path.contains(":\\windows\\")
+    let installed = path.contains(":\\windows\\system32\\")
+        || path.contains(":\\windows\\syswow64\\")
         || path.contains(":\\program files\\")
         || path.contains(":\\program files (x86)\\")
-        || path.contains("\\programdata\\microsoft\\windows defender\\");
+        || path.contains(":\\programdata\\");
     if user_writable && !installed {
-        return Some("a program run from a user-writable folder");
+        return Some("a program run from a user profile or a temporary folder");
     }
     None
 }
@@ -430,7 +431,9 @@ mod tests {
     fn readers_are_judged_by_name_and_place() {
         assert!(suspicious_reader("C:\\Users\\bob\\Downloads\\mimikatz.exe").is_some());
         assert!(suspicious_reader("C:\\TOOLS\\procdump64.exe").is_some());
-        assert!(suspicious_reader("C:\\ProgramData\\x\\updater.exe").is_some());
+        assert!(suspicious_reader("C:\\Users\\Public\\updater.exe").is_some());
+        assert!(suspicious_reader("C:\\Windows\\Temp\\x.exe").is_some());
+        assert!(suspicious_reader("C:\\ProgramData\\Vendor\\agent.exe").is_none());
         assert!(suspicious_reader("C:\\Windows\\System32\\taskmgr.exe").is_none());
         assert!(suspicious_reader("C:\\Program Files\\Vendor\\agent.exe").is_none());
     }
