@@ -11,19 +11,22 @@
 //!   SMB connection (Sysmon 3, accepted on port 445/139) from a remote host, followed within
 //!   [`CALLBACK_SECONDS`] seconds by an SMB connection that the host's kernel (`System`) opens
 //!   back to that same remote host (Sysmon 3): the forced authentication itself. High on a
-//!   known DC or when the interface was one no client needs remotely (EFSRPC, DFS namespace,
-//!   file-server VSS agent, LSA/SAM/Netlogon pipes); medium otherwise.
+//!   known DC, or when the interface called was not the print spooler (no ordinary LSA, SAM,
+//!   Netlogon, EFS, DFS or VSS-agent call makes a server connect back to its caller); medium
+//!   for the spooler or a bare SMB connection on other hosts (see below).
 //! - the EFSRPC or file-server VSS agent pipe (`efsrpc`, `FssagentRpc`) opened remotely, or the
 //!   print spooler pipe opened remotely on a known DC (DCs should not be print servers): the
 //!   coercion call, whether or not the call-back shows (medium).
 //!
 //! Deliberately not alerted: remote use of `spoolss` on hosts not known as DCs without a
-//! call-back (printing), call-backs between two DCs (they reach each other's SYSVOL), and
-//! call-backs to a host other than the one that made the request, which ordinary SMB traffic
-//! of a busy server produces. A print server calling back a client that registered for printer
-//! change notifications has the call-back's shape: print servers that are not DCs alert at
-//! medium and belong on the allow-list. The labelled 5145-only `spoolss` sample on a
-//! workstation is such an ambiguous single event and is not alerted.
+//! call-back (printing), a DC's spooler opened by a machine account (a print server calling
+//! back a DC that printed), requests from DCs, call-backs between two DCs (they reach each
+//! other's SYSVOL), and call-backs to a host other than the one that made the request, which
+//! ordinary SMB traffic of a busy server produces. A print server calling back a client that
+//! registered for printer change notifications has the call-back's shape: print servers that
+//! are not DCs alert at medium and belong on the allow-list. The labelled 5145-only `spoolss`
+//! sample on a workstation (no call-back recorded) is such an ambiguous single event and is not
+//! alerted.
 
 use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
@@ -103,12 +106,18 @@ impl Detector for ForcedAuthCoercion {
                 let Some(remote) = remote_of(ev.source.as_ref(), &host, None) else {
                     return;
                 };
-                if ev.actor.as_ref().is_some_and(|a| a.is_machine()) {
-                    // A machine talking to a machine (DC replication helpers, print servers).
-                    return;
-                }
                 let on_dc = cx.entities.observer_is_dc(ev);
-                if RARE_PIPES.contains(&pipe.as_str()) || (on_dc && pipe == "spoolss") {
+                let by_machine = ev.actor.as_ref().is_some_and(|a| a.is_machine());
+                let from_dc = cx.entities.is_dc_host(&remote)
+                    || ev
+                        .actor
+                        .as_ref()
+                        .is_some_and(|a| cx.entities.is_dc_account(a));
+                // A print server calling back a DC that printed opens the DC's spooler as the
+                // print server's machine account: only people count for spoolss.
+                let coercion_call = RARE_PIPES.contains(&pipe.as_str())
+                    || (on_dc && pipe == "spoolss" && !by_machine);
+                if coercion_call && !from_dc {
                     let what = format!(
                         "{} opened the {} pipe from {remote}, an interface attackers call to \
                          make the host authenticate to them{}",
