@@ -66,10 +66,10 @@ impl Entities {
 
     /// Learns from one event. Called by the engine before the detectors see the event.
     ///
-    /// The observer is a DC when the event is one only a DC writes ([`DC_ONLY_EVENT_IDS`]), or
-    /// when it is a Kerberos AS or TGS exchange taken from a log (an event carrying an event id,
-    /// not a capture): only the KDC that answered logs the exchange, whatever the log's own ids
-    /// (Samba's KDC writes its AS exchanges as 4624/4625 authentication records).
+    /// The observer is a DC when the event is one only a DC writes (4768, 4769, 4771, 4662,
+    /// 5136, …), or when it is a Kerberos AS or TGS exchange taken from a log (an event carrying
+    /// an event id, not a capture): only the KDC that answered logs the exchange, whatever the
+    /// log's own ids (Samba's KDC writes its AS exchanges as 4624/4625 authentication records).
     pub fn observe(&mut self, ev: &IdentityEvent) {
         if let (Some(id), Some(observer)) = (ev.evidence.event_id, &ev.observer) {
             let kdc_log = matches!(
