@@ -16,9 +16,10 @@
 //! name as the `workstation`, which names the observer instead.
 //!
 //! The server's own name: `logonServer` of an `Authorization` after an NTLM or simple-bind
-//! authentication (the server checked the password itself), and the `workstation` of a simple
+//! authentication (a DC checks those passwords itself), and the `workstation` of a simple
 //! bind. A Kerberos authorization's `logonServer` is the KDC that issued the ticket, possibly
-//! another DC, and is not used.
+//! another DC, and is not used. (A Samba *member* server passes NTLM logons to a DC, whose name
+//! its authorizations then carry: these mappers are for AD DC audit logs.)
 
 use super::{text, SambaContext, SambaRecord};
 use rampart_core::wellknown::{etype, krb_error, ntstatus};
