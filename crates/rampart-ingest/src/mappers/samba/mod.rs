@@ -204,9 +204,7 @@ fn split_dn(dn: &str) -> impl Iterator<Item = &str> {
             _ => i += 1,
         }
     }
-    if start <= dn.len() {
-        parts.push(&dn[start..]);
-    }
+    parts.push(dn.get(start..).unwrap_or_default());
     parts.into_iter()
 }
 
