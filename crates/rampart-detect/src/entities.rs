@@ -71,9 +71,18 @@ impl Entities {
     }
 
     /// Learns from one event. Called by the engine before the detectors see the event.
+    ///
+    /// The observer is a DC when the event is one only a DC writes (4768, 4769, 4771, 4662,
+    /// 5136, …), or when it is a Kerberos AS or TGS exchange taken from a log (an event carrying
+    /// an event id, not a capture): only the KDC that answered logs the exchange, whatever the
+    /// log's own ids (Samba's KDC writes its AS exchanges as 4624/4625 authentication records).
     pub fn observe(&mut self, ev: &IdentityEvent) {
         if let (Some(id), Some(observer)) = (ev.evidence.event_id, &ev.observer) {
-            if DC_ONLY_EVENT_IDS.contains(&id) && self.dc_names.len() < MAX_LEARNED {
+            let kdc_log = matches!(
+                ev.kind,
+                EventKind::KerberosTgtRequest { .. } | EventKind::KerberosServiceTicket { .. }
+            );
+            if (kdc_log || DC_ONLY_EVENT_IDS.contains(&id)) && self.dc_names.len() < MAX_LEARNED {
                 self.dc_names.insert(host_short(observer));
             }
         }
@@ -177,6 +186,7 @@ fn host_short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{ev, observed_by};
 
     #[test]
     fn honeytokens_match_by_name_sid_guid_or_dn() {
@@ -215,5 +225,43 @@ mod tests {
         let none = Entities::new(&EntityConfig::default());
         assert!(!none.is_honeytoken(&Account::new("svc_backup_old", None)));
         assert!(!none.is_honeytoken_object(&by_guid));
+    }
+
+    fn tgt() -> EventKind {
+        EventKind::KerberosTgtRequest {
+            status: 0x18,
+            preauth_type: Some(2),
+            ticket_etype: None,
+            ticket_options: None,
+        }
+    }
+
+    #[test]
+    fn kdc_logs_make_their_observer_a_dc() {
+        let mut e = Entities::default();
+        // A Samba KDC record: an AS exchange logged as 4625 by DC1.
+        e.observe(&observed_by(ev(0, 4625, tgt()), "DC1"));
+        // A workstation's failed logon is not DC evidence.
+        e.observe(&observed_by(
+            ev(
+                1,
+                4625,
+                EventKind::LogonFailure {
+                    logon_type: 3,
+                    status: 0xC000_006D,
+                    sub_status: 0xC000_006A,
+                    auth_package: None,
+                    process: None,
+                },
+            ),
+            "WS01.corp.local",
+        ));
+        // A captured AS exchange (no event id) is recorded by a sensor, not a KDC.
+        let mut captured = observed_by(ev(2, 0, tgt()), "sensor01");
+        captured.evidence.event_id = None;
+        e.observe(&captured);
+        let dcs: Vec<&str> = e.domain_controllers().collect();
+        assert_eq!(dcs, ["dc1"]);
+        assert!(e.is_dc_account(&Account::new("DC1$", None)));
     }
 }

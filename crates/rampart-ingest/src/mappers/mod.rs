@@ -1,5 +1,7 @@
 //! Mappers: one file per Windows event family, each turning a [`WinEvent`] into the
 //! [`IdentityEvent`]s it means. They say what happened, never whether it is an attack.
+//! Samba's JSON audit records have their own mappers in [`samba`] (one file per record family),
+//! which map each record as the Windows event a DC writes for the same step.
 //!
 //! Dispatch is on (log, event id). The log is the record's channel, or its provider when the
 //! channel is one we do not know (forwarded events, renamed WEF channels, exports without a
@@ -25,6 +27,7 @@ pub mod object_access;
 pub mod process;
 pub mod process_exit;
 pub mod sam;
+pub mod samba;
 pub mod service;
 pub mod share;
 pub mod sysmon;
