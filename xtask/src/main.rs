@@ -23,6 +23,11 @@ mod proc;
 mod scoreboard;
 
 use anyhow::{Context as _, Result};
+
+/// The same allocator as the `rampart` binary, so the parse-only baseline measures the same
+/// design limit.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -167,6 +167,20 @@ pub enum TaskAction {
     Updated,
 }
 
+/// What the database engine did with a database file (ESENT events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EseDatabaseOp {
+    /// 325: a new database was created.
+    Created,
+    /// 326: a database was attached (opened).
+    Attached,
+    /// 327: a database was detached (closed).
+    Detached,
+    /// 216: a database was found at another location than the one it was last used at.
+    Moved,
+}
+
 /// What happened. Variants are named for the identity action, never for the log that showed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -410,7 +424,8 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         image: Option<String>,
     },
-    /// A network connection was made (Sysmon 3).
+    /// A network connection was made (Sysmon 3). `source` is the connection's local or remote
+    /// end as the record names it (`SourceIp`/`SourceHostname`), `destination` the other end.
     NetworkConnection {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         image: Option<String>,
@@ -418,11 +433,54 @@ pub enum EventKind {
         destination: Option<Host>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         destination_port: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source_port: Option<u16>,
+        /// Whether the observer opened the connection (`true`) or accepted it (`false`), when
+        /// the record says (Sysmon `Initiated`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        initiated: Option<bool>,
     },
     /// A DNS zone transfer was requested (DNS Server 6001/6004, a captured AXFR/IXFR).
     DnsZoneTransfer {
         zone: String,
         refused: bool,
+    },
+    /// The database engine (ESE) created, attached or detached a database file, or found it at
+    /// a new location (Application, provider ESENT: 325, 326, 327, 216). This is how a copy of
+    /// the directory database (`ntds.dit`) shows up when it is opened outside the running DC.
+    EseDatabase {
+        op: EseDatabaseOp,
+        /// The database file (for `Moved`, its new location).
+        path: String,
+        /// The process or instance that opened it (`NTDS`, `lsass`, `SearchIndexer`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<String>,
+        /// For `Moved`: where the database was before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_path: Option<String>,
+    },
+    /// Silent process exit monitoring reported that a process ended (Application, provider
+    /// Microsoft-Windows-ProcessExitMonitor: 3000 self-exit, 3001 terminated by another process).
+    /// Windows writes these only for images configured under the `SilentProcessExit` key, and
+    /// can dump the process's memory when it does.
+    ProcessExitReported {
+        /// The process that exited.
+        image: String,
+        /// For 3001: the process that terminated it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        terminated_by: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<u32>,
+    },
+    /// A Netlogon secure channel was refused or set up with the vulnerable protocol (System,
+    /// provider NETLOGON: 5805 session setup failed to authenticate; 5827/5828 vulnerable
+    /// connection denied; 5829/5830/5831 vulnerable connection allowed). `actor` is the machine
+    /// or trust account, `source` the computer when the event names it.
+    NetlogonSecureChannel {
+        /// The connection was refused (5805, 5827, 5828).
+        denied: bool,
+        /// The client used the vulnerable (non secure-RPC) form of the protocol (5827-5831).
+        vulnerable: bool,
     },
     /// A remote shell was opened on, or a remote-management user authenticated to, the
     /// observer (WinRM / PowerShell remoting: WinRM/Operational 91 and 169).
@@ -487,6 +545,9 @@ impl EventKind {
             NetworkConnection { .. } => "network_connection",
             DnsZoneTransfer { .. } => "dns_zone_transfer",
             RemoteShell { .. } => "remote_shell",
+            EseDatabase { .. } => "ese_database",
+            ProcessExitReported { .. } => "process_exit_reported",
+            NetlogonSecureChannel { .. } => "netlogon_secure_channel",
             RawRecord { .. } => "raw_record",
         }
     }

@@ -15,8 +15,8 @@ pub mod wellknown;
 pub use alert::{stable_hash, Alert, EntityRef, EntityRole, EvidenceRef, Severity, MAX_EVIDENCE};
 pub use entity::{Account, Host};
 pub use event::{
-    AccountType, ChangeOp, DirObject, EventKind, Evidence, GroupScope, IdentityEvent, Outcome,
-    RawRecord, TaskAction,
+    AccountType, ChangeOp, DirObject, EseDatabaseOp, EventKind, Evidence, GroupScope,
+    IdentityEvent, Outcome, RawRecord, TaskAction,
 };
 pub use kind::{AlertKind, KillChainPhase};
 

@@ -6,7 +6,7 @@
 //! added to a privileged group becomes sensitive.
 
 use rampart_core::wellknown::{self, ADMINISTRATOR_RID, KRBTGT_RID};
-use rampart_core::{Account, EventKind, Host, IdentityEvent};
+use rampart_core::{Account, DirObject, EventKind, Host, IdentityEvent};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -19,7 +19,10 @@ pub struct EntityConfig {
     pub sensitive_accounts: Vec<String>,
     /// Extra sensitive groups, beyond the built-in privileged groups.
     pub sensitive_groups: Vec<String>,
-    /// Decoy accounts: any use of them is an attack.
+    /// Decoy accounts: any use of them is an attack. Each entry names a decoy by
+    /// sAMAccountName (`DOMAIN\name` or `name`; authentications and tickets name accounts so),
+    /// by SID (SAM handles), or by objectGUID or distinguished name (directory reads, which name
+    /// the object, often only by its GUID).
     pub honeytokens: Vec<String>,
     /// Domain controllers by name (short or FQDN) or address, beyond those learned from events.
     pub domain_controllers: Vec<String>,
@@ -36,6 +39,8 @@ pub struct Entities {
     sensitive_accounts: HashSet<String>,
     sensitive_groups: HashSet<String>,
     honeytokens: HashSet<String>,
+    /// The honeytoken entries as identifiers (SID, GUID without braces, DN), lower-case.
+    honeytoken_ids: HashSet<String>,
     dc_names: HashSet<String>,
     dc_ips: HashSet<IpAddr>,
 }
@@ -49,6 +54,7 @@ impl Entities {
             sensitive_accounts: lower(&config.sensitive_accounts),
             sensitive_groups: lower(&config.sensitive_groups),
             honeytokens: lower(&config.honeytokens),
+            honeytoken_ids: config.honeytokens.iter().map(|s| ident(s)).collect(),
             ..Entities::default()
         };
         for dc in &config.domain_controllers {
@@ -65,9 +71,18 @@ impl Entities {
     }
 
     /// Learns from one event. Called by the engine before the detectors see the event.
+    ///
+    /// The observer is a DC when the event is one only a DC writes (4768, 4769, 4771, 4662,
+    /// 5136, …), or when it is a Kerberos AS or TGS exchange taken from a log (an event carrying
+    /// an event id, not a capture): only the KDC that answered logs the exchange, whatever the
+    /// log's own ids (Samba's KDC writes its AS exchanges as 4624/4625 authentication records).
     pub fn observe(&mut self, ev: &IdentityEvent) {
         if let (Some(id), Some(observer)) = (ev.evidence.event_id, &ev.observer) {
-            if DC_ONLY_EVENT_IDS.contains(&id) && self.dc_names.len() < MAX_LEARNED {
+            let kdc_log = matches!(
+                ev.kind,
+                EventKind::KerberosTgtRequest { .. } | EventKind::KerberosServiceTicket { .. }
+            );
+            if (kdc_log || DC_ONLY_EVENT_IDS.contains(&id)) && self.dc_names.len() < MAX_LEARNED {
                 self.dc_names.insert(host_short(observer));
             }
         }
@@ -118,14 +133,41 @@ impl Entities {
             || self.sensitive_groups.contains(&g.key())
     }
 
+    /// A configured decoy account, by name or SID.
     pub fn is_honeytoken(&self, a: &Account) -> bool {
-        !self.honeytokens.is_empty() && self.honeytokens.contains(&a.key())
+        !self.honeytokens.is_empty()
+            && (self.honeytokens.contains(&a.key())
+                || a.sid
+                    .as_deref()
+                    .is_some_and(|s| self.honeytoken_ids.contains(&ident(s))))
+    }
+
+    /// A directory object that is a configured decoy, by objectGUID, SID-like name or DN.
+    pub fn is_honeytoken_object(&self, o: &DirObject) -> bool {
+        if self.honeytoken_ids.is_empty() {
+            return false;
+        }
+        o.guid
+            .as_deref()
+            .into_iter()
+            .chain(o.dn.as_deref())
+            .any(|id| self.honeytoken_ids.contains(&ident(id)))
     }
 
     /// Known DCs (learned and configured), lower-case short names.
     pub fn domain_controllers(&self) -> impl Iterator<Item = &str> {
         self.dc_names.iter().map(String::as_str)
     }
+}
+
+/// An identifier as configured or as events write it, comparable: trimmed, lower-case, a GUID
+/// without `%{…}`/`{…}`.
+fn ident(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('%')
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_ascii_lowercase()
 }
 
 fn short(s: &str) -> &str {
@@ -139,4 +181,87 @@ fn host_short(s: &str) -> String {
         .unwrap_or(s)
         .trim_end_matches('$')
         .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{ev, observed_by};
+
+    #[test]
+    fn honeytokens_match_by_name_sid_guid_or_dn() {
+        let e = Entities::new(&EntityConfig {
+            honeytokens: vec![
+                "CORP\\svc_backup_old".into(),
+                "S-1-5-21-1-2-3-4242".into(),
+                "{259162F1-58E4-4EE9-9B9C-2BAF2A03D376}".into(),
+                "CN=Decoy Admin,OU=Staff,DC=corp,DC=local".into(),
+            ],
+            ..EntityConfig::default()
+        });
+        assert!(e.is_honeytoken(&Account::new("SVC_BACKUP_OLD", Some("corp"))));
+        assert!(
+            e.is_honeytoken(&Account::new("renamed", None).with_sid(Some("S-1-5-21-1-2-3-4242")))
+        );
+        assert!(
+            !e.is_honeytoken(&Account::new("alice", None).with_sid(Some("S-1-5-21-1-2-3-1105")))
+        );
+        let by_guid = DirObject {
+            dn: Some("%{259162f1-58e4-4ee9-9b9c-2baf2a03d376}".into()),
+            class: Some("user".into()),
+            guid: Some("259162f1-58e4-4ee9-9b9c-2baf2a03d376".into()),
+        };
+        assert!(e.is_honeytoken_object(&by_guid));
+        let by_dn = DirObject {
+            dn: Some("cn=decoy admin,ou=staff,dc=corp,dc=local".into()),
+            ..DirObject::default()
+        };
+        assert!(e.is_honeytoken_object(&by_dn));
+        assert!(!e.is_honeytoken_object(&DirObject {
+            dn: Some("CN=Alice,OU=Staff,DC=corp,DC=local".into()),
+            ..DirObject::default()
+        }));
+        // With nothing configured, nothing is a honeytoken.
+        let none = Entities::new(&EntityConfig::default());
+        assert!(!none.is_honeytoken(&Account::new("svc_backup_old", None)));
+        assert!(!none.is_honeytoken_object(&by_guid));
+    }
+
+    fn tgt() -> EventKind {
+        EventKind::KerberosTgtRequest {
+            status: 0x18,
+            preauth_type: Some(2),
+            ticket_etype: None,
+            ticket_options: None,
+        }
+    }
+
+    #[test]
+    fn kdc_logs_make_their_observer_a_dc() {
+        let mut e = Entities::default();
+        // A Samba KDC record: an AS exchange logged as 4625 by DC1.
+        e.observe(&observed_by(ev(0, 4625, tgt()), "DC1"));
+        // A workstation's failed logon is not DC evidence.
+        e.observe(&observed_by(
+            ev(
+                1,
+                4625,
+                EventKind::LogonFailure {
+                    logon_type: 3,
+                    status: 0xC000_006D,
+                    sub_status: 0xC000_006A,
+                    auth_package: None,
+                    process: None,
+                },
+            ),
+            "WS01.corp.local",
+        ));
+        // A captured AS exchange (no event id) is recorded by a sensor, not a KDC.
+        let mut captured = observed_by(ev(2, 0, tgt()), "sensor01");
+        captured.evidence.event_id = None;
+        e.observe(&captured);
+        let dcs: Vec<&str> = e.domain_controllers().collect();
+        assert_eq!(dcs, ["dc1"]);
+        assert!(e.is_dc_account(&Account::new("DC1$", None)));
+    }
 }

@@ -203,3 +203,128 @@ fn benign_samples_raise_nothing() {
         );
     }
 }
+
+/// Scans one dataset file with every built-in detector and the given engine settings.
+fn scan_with(rel: &str, config: &EngineConfig) -> Vec<Alert> {
+    let path = datasets().join(rel);
+    let (files, errors) = discover(std::slice::from_ref(&path));
+    assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    let mut engine = Engine::new(config);
+    for f in &files {
+        read_file(f, &ReadOptions::default(), &mut Feed(&mut engine)).expect("readable");
+    }
+    engine.finish()
+}
+
+#[test]
+fn credential_access_and_recon_samples() {
+    for (rel, kind) in [
+        // LSASS: dump file, handles, comsvcs command lines, silent process exit, Sysmon 10.
+        (
+            "evtx/e2m__ID11-LSASS_credentials_dump_via_Task_Manager.evtx",
+            "lsass_dump",
+        ),
+        (
+            "evtx/e2m__ID4688-4663-4656-LSASS_dump_with_LSASSY_process_.evtx",
+            "lsass_dump",
+        ),
+        ("evtx/ebs__CA_hashdump_4663_4656_lsass_access.evtx", "lsass_dump"),
+        (
+            "evtx/ebs__LsassSilentProcessExit_process_exit_monitor_3001_lsass.evtx",
+            "lsass_dump",
+        ),
+        (
+            "json/otrf__empire_mimikatz_logonpasswords_2020-08-07103224.json",
+            "lsass_dump",
+        ),
+        (
+            "json/otrf__psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json",
+            "lsass_dump",
+        ),
+        // NTDS.dit: ESENT on the copy, ntdsutil IFM, diskshadow script.
+        ("evtx/e2m__ID325-327-IFM_created_-_ESENT.evtx", "ntds_dump"),
+        ("evtx/e2m__ID4688-IFM_created.evtx", "ntds_dump"),
+        ("evtx/e2m__ID4688-Diskshadow_abuse.evtx", "ntds_dump"),
+        (
+            "evtx/ebs__CA_protectedstorage_5145_rpc_masterkey.evtx",
+            "dpapi_backup_key",
+        ),
+        // Zerologon: the anonymous DC password change (and the exploit's command line), and
+        // the post-exploitation restore of the DC's password.
+        (
+            "json/otrf__mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2_2020-09-16233923.json",
+            "zerologon",
+        ),
+        (
+            "evtx/ebs__remote_pwd_reset_rpc_mimikatz_postzerologon_target_DC.evtx",
+            "zerologon",
+        ),
+        (
+            "evtx/ebs__smb_bi_auth_conn_spoolsample.evtx",
+            "forced_auth_coercion",
+        ),
+        // SAMR: RID cycling, privileged group lookups, remote local groups, `net user /domain`.
+        (
+            "evtx/e2m__ID4661-Local_group_enumeration_with_RID_brutforce_with_CME.evtx",
+            "samr_recon",
+        ),
+        (
+            "evtx/e2m__ID4661-SAM_sensitive_domain_users_groups_discovery.evtx",
+            "samr_recon",
+        ),
+        (
+            "evtx/ebs__dicovery_4661_net_group_domain_admins_target.evtx",
+            "samr_recon",
+        ),
+        (
+            "evtx/ebs__4799_remote_local_groups_enumeration.evtx",
+            "samr_recon",
+        ),
+        (
+            "json/otrf__empire_shell_samr_EnumDomainUsers_2020-09-21193527.json",
+            "samr_recon",
+        ),
+        ("evtx/e2m__ID4662-Domain_group_enumeration_CME.evtx", "ldap_recon"),
+        (
+            "evtx/e2m__ID6004-DNS-server-failed_zone_transfer.evtx",
+            "dns_recon",
+        ),
+        // Session enumeration: PsLoggedOn, srvsvc on a DC, hunting across hosts.
+        ("evtx/ebs__discovery_psloggedon.evtx", "smb_session_enum"),
+        (
+            "json/otrf__empire_getsession_dcerpc_smb_srvsvc_NetSessEnum_2020-09-22034513.json",
+            "smb_session_enum",
+        ),
+        (
+            "json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json",
+            "smb_session_enum",
+        ),
+    ] {
+        expect(rel, kind);
+    }
+
+    // The decoy of the honeypot sample, configured by its objectGUID (4662 names it so).
+    let rel = "evtx/e2m__ID4662-4624-Honeypot_account_property_read.evtx";
+    let config = EngineConfig {
+        entities: rampart_detect::EntityConfig {
+            honeytokens: vec!["259162f1-58e4-4ee9-9b9c-2baf2a03d376".to_string()],
+            ..Default::default()
+        },
+        ..EngineConfig::default()
+    };
+    let alerts = scan_with(rel, &config);
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.kind.as_str() == "honeytoken_activity"),
+        "{rel}: {:?}",
+        alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
+    );
+    // Without a configured decoy, nothing is guessed.
+    assert!(kinds(rel).iter().all(|k| k != "honeytoken_activity"));
+
+    // The DCShadow sample's SAM handles are a DC's own: not reconnaissance.
+    let rel =
+        "evtx/e2m__ID4661-Suspicious_SAM_access_to_password_attributes_by_LSASS_Dcshadow_.evtx";
+    assert!(kinds(rel).iter().all(|k| k != "samr_recon"), "{rel}");
+}

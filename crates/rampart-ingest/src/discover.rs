@@ -15,6 +15,10 @@ pub enum Format {
     Evtx,
     /// One JSON object per line (or one top-level JSON array of objects).
     JsonLines,
+    /// Samba's JSON audit log (`auth_json_audit`, `dsdb_*_json_audit`): one record per line,
+    /// `{"timestamp": …, "type": "Authentication", "Authentication": {…}}`, as Samba writes it
+    /// (indented, between debug headers) or extracted to JSON lines.
+    SambaAudit,
 }
 
 impl Format {
@@ -22,6 +26,7 @@ impl Format {
         match self {
             Format::Evtx => "evtx",
             Format::JsonLines => "json",
+            Format::SambaAudit => "samba-audit",
         }
     }
 }
@@ -179,6 +184,9 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
         };
     }
     let body = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    if crate::samba::looks_like_samba_audit(body) {
+        return Some(Format::SambaAudit);
+    }
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') | Some(b'[') => Some(Format::JsonLines),
         _ => None,

@@ -54,7 +54,9 @@ pub(crate) fn gunzip_all(file: &InputFile) -> Result<Vec<u8>, IngestError> {
     Ok(data)
 }
 
-fn open(file: &InputFile) -> Result<Box<dyn BufRead>, IngestError> {
+/// Opens a JSON-lines file for reading: gunzipped when compressed, transcoded to UTF-8 when
+/// it is UTF-16.
+pub(crate) fn open(file: &InputFile) -> Result<Box<dyn BufRead>, IngestError> {
     let f = std::fs::File::open(&file.path).map_err(|e| IngestError::io(&file.display, e))?;
     let mut reader: Box<dyn BufRead> = if file.compressed {
         Box::new(BufReader::with_capacity(256 * 1024, MultiGzDecoder::new(f)))

@@ -2,15 +2,18 @@
 //!
 //! Readers turn a file into [`WinEvent`]s (a Windows event with its system header and its
 //! `EventData` as name/value pairs, whatever the file format), and the mappers in [`mappers`]
-//! (one file per Windows event family) turn those into [`IdentityEvent`]s. Readers never decide
-//! what is an attack; mappers only say what happened.
+//! (one file per Windows event family) turn those into [`IdentityEvent`]s. Samba AD DC audit
+//! logs take their own path: [`samba`] reads the JSON records and [`mappers::samba`] maps them
+//! into the same events. Readers never decide what is an attack; mappers only say what happened.
 //!
 //! ```text
-//! discover(paths) ─► InputFile ─► read_file ─► evtx.rs | json.rs ─► WinEvent ─► mappers ─► EventSink
+//! discover(paths) ─► InputFile ─► read_file ─► evtx.rs | json.rs ─► WinEvent ─► mappers ─────────► EventSink
+//!                                          └─► samba.rs ─► SambaRecord ─► mappers::samba ─┘
 //! ```
 //!
 //! - [`discover()`] / [`discover_all`]: files given and folders walked (sorted), formats sniffed
-//!   from content (`ElfFile\0`, `{`/`[`), `.gz` looked into.
+//!   from content (`ElfFile\0`; a Samba audit record's `timestamp`/`type`; `{`/`[`), `.gz`
+//!   looked into.
 //! - [`read_file`]: one file into an [`EventSink`], in record order, in batches. Damage inside
 //!   a file is a [`Warning`] and reading goes on; an [`IngestError`] only when the file cannot
 //!   be read at all (or the EVTX parser panicked on it).
@@ -26,6 +29,7 @@ pub mod evtx;
 pub mod json;
 pub mod mappers;
 pub mod raw;
+pub mod samba;
 pub mod winevent;
 
 pub use discover::{discover, discover_all, Discovery, Format, InputFile, Skipped};
@@ -102,5 +106,6 @@ pub fn read_file(
     match file.format {
         Format::Evtx => evtx::read(file, opts, sink),
         Format::JsonLines => json::read(file, opts, sink),
+        Format::SambaAudit => samba::read(file, opts, sink),
     }
 }

@@ -292,6 +292,70 @@ fn truncated_json_lines_are_warned_about_by_line() {
     );
 }
 
+/// A folder holding a Windows DC's EVTX and a Samba DC's JSON audit logs: both are recognised
+/// by content, read, detected on, and stored; a damaged Samba line is named by file and line.
+#[test]
+fn samba_audit_logs_beside_windows_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let samba = repo().join("crates/rampart-ingest/tests/fixtures/samba");
+    std::fs::create_dir(dir.path().join("dc1")).unwrap();
+    for name in ["brute_force", "sensitive_group_change"] {
+        std::fs::copy(
+            samba.join(format!("{name}.audit.jsonl")),
+            dir.path().join(format!("dc1/{name}.audit.jsonl")),
+        )
+        .unwrap();
+    }
+    let mut benign = std::fs::read_to_string(samba.join("benign.audit.jsonl")).unwrap();
+    benign.insert_str(
+        benign.find('\n').unwrap() + 1,
+        "{\"timestamp\": \"2026-11-2\n",
+    );
+    std::fs::write(dir.path().join("dc1/benign.audit.jsonl"), benign).unwrap();
+    std::fs::copy(
+        datasets().join("evtx/ebs__CA_DCSync_4662.evtx"),
+        dir.path().join("dc01-security.evtx"),
+    )
+    .unwrap();
+    let stats = dir.path().join("stats.json");
+    let db = dir.path().join("case.db");
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "--stats",
+        stats.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        kinds(&out),
+        ["brute_force", "dcsync", "sensitive_group_change"]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("benign.audit.jsonl") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let formats: Vec<&str> = s["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        formats,
+        ["evtx", "samba-audit", "samba-audit", "samba-audit"]
+    );
+    let stored = bin()
+        .args(["alerts", "--db", db.to_str().unwrap(), "-f", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(alerts(&stored).len(), 3);
+}
+
 #[test]
 fn min_severity_filters_output_and_exit_code() {
     let sample = repo().join("samples");

@@ -40,6 +40,8 @@ pub struct AccountManipulation {
     created: RecentSet<String>,
     /// Groups a member was added to, by (actor, member).
     additions: KeyedWindows<String, (String, bool)>,
+    /// What each actor manipulated within the hour.
+    findings: KeyedWindows<String, Finding>,
 }
 
 /// Groups one member joins within ten minutes before it is a mass change.
@@ -50,6 +52,7 @@ impl Default for AccountManipulation {
         AccountManipulation {
             created: RecentSet::new(Duration::hours(1), 50_000),
             additions: KeyedWindows::new(Duration::minutes(10), 20_000, 256),
+            findings: KeyedWindows::new(Duration::hours(1), 20_000, 64),
         }
     }
 }
@@ -281,37 +284,70 @@ impl Detector for AccountManipulation {
         let Some((severity, what)) = finding else {
             return;
         };
+        // All of one actor's manipulations within the hour are one alert, listing them.
+        let finding_id =
+            summary_key.unwrap_or_else(|| format!("{}#{}", ev.evidence.source, ev.evidence.record));
+        let Some(items) = self.findings.push(
+            actor.key(),
+            ev.time,
+            Finding {
+                id: finding_id,
+                what,
+                severity,
+                target: target.cloned(),
+                evidence: ev.evidence.clone(),
+            },
+        ) else {
+            return;
+        };
+        let mut latest: Vec<&Finding> = Vec::new();
+        for (_, f) in items.iter() {
+            match latest.iter().position(|g| g.id == f.id) {
+                Some(i) => latest[i] = f,
+                None => latest.push(f),
+            }
+        }
+        let severity = latest.iter().map(|f| f.severity).max().unwrap_or(severity);
+        let title = match latest.as_slice() {
+            [one] => format!("Account manipulation: {}", clip(&one.what, 100)),
+            many => format!("Account manipulation by {actor}: {} changes", many.len()),
+        };
+        let listed: Vec<String> = latest.iter().map(|f| f.what.clone()).collect();
         let mut alert = Alert::new(AlertKind::AccountManipulation, severity, ev)
-            .title(format!("Account manipulation: {}", clip(&what, 100)))
+            .title(title)
             .actor(actor, cx.entities.is_sensitive_account(actor))
             .description(format!(
-                "{what}. Changes like this weaken an account or leave a backdoor identity, and \
-                 are a common persistence step after a compromise."
+                "{}. Changes like these weaken accounts or leave backdoor identities, and are a \
+                 common persistence step after a compromise.",
+                listed.join("; ")
             ))
             .remediation(
-                "Confirm the change with its owner. If it is not expected, revert it (flags, SPNs, \
-                 group membership, account), reset the affected account's password, and review \
-                 what else the acting account changed.",
+                "Confirm the changes with their owner. If they are not expected, revert them \
+                 (flags, SPNs, group membership, accounts), reset the affected accounts' \
+                 passwords, and review what else the acting account changed.",
             );
-        if let Some(t) = target {
-            alert = alert.target_account(t, cx.entities.is_sensitive_account(t));
+        for (t, f) in items.iter() {
+            alert.add_evidence_ref(&f.evidence, *t);
+            if let Some(target) = &f.target {
+                alert = alert.target_account(target, cx.entities.is_sensitive_account(target));
+            }
         }
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
-        match summary_key {
-            // A growing mass change: one alert per actor and member, updated as it grows.
-            Some(key) => cx.emit_summary(&key, alert),
-            None => {
-                let key = format!(
-                    "{}|{}",
-                    actor.key(),
-                    target.map(|t| t.key()).unwrap_or_default()
-                );
-                cx.emit(&key, alert);
-            }
-        }
+        cx.emit_summary(&actor.key(), alert);
     }
+}
+
+/// One manipulation found, kept for the actor's summary alert.
+#[derive(Debug, Clone)]
+struct Finding {
+    /// Findings with the same id are one growing finding (a mass membership change).
+    id: String,
+    what: String,
+    severity: Severity,
+    target: Option<Account>,
+    evidence: rampart_core::Evidence,
 }
 
 impl AccountManipulation {

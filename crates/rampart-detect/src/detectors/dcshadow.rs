@@ -59,7 +59,9 @@ impl Detector for DcShadow {
                     dc_spns.join(", "),
                     by(ev)
                 ));
-                cx.emit(&target.key(), alert);
+                // One rogue-DC registration is one alert, whichever of its traces came first.
+                let key = ev.actor.as_ref().map_or_else(|| target.key(), |a| a.key());
+                cx.emit(&key, alert);
             }
             EventKind::DirectoryAccess {
                 object,

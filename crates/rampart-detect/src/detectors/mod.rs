@@ -16,11 +16,18 @@ pub mod asrep_roasting;
 pub mod brute_force;
 pub mod dcshadow;
 pub mod dcsync;
+pub mod dns_recon;
+pub mod dpapi_backup_key;
+pub mod forced_auth_coercion;
 pub mod golden_ticket;
 pub mod gpo_change;
+pub mod honeytoken_activity;
 pub mod kerberoasting;
 pub mod kerberos_delegation_abuse;
+pub mod ldap_recon;
 pub mod log_cleared;
+pub mod lsass_dump;
+pub mod ntds_dump;
 pub mod ntlm_relay;
 pub mod overpass_the_hash;
 pub mod pass_the_hash;
@@ -31,9 +38,12 @@ pub mod remote_exec_service;
 pub mod remote_exec_winrm;
 pub mod remote_exec_wmi;
 pub mod sam_name_spoofing;
+pub mod samr_recon;
 pub mod sched_task_remote;
 pub mod sensitive_group_change;
 pub mod sid_history_injection;
+pub mod smb_session_enum;
+pub mod zerologon;
 
 /// Every built-in detector, freshly constructed.
 pub fn all() -> Vec<Box<dyn Detector>> {
@@ -46,13 +56,20 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(brute_force::BruteForce::default()),
         Box::new(dcshadow::DcShadow),
         Box::new(dcsync::DcSync),
+        Box::new(dns_recon::DnsRecon),
+        Box::new(dpapi_backup_key::DpapiBackupKey),
+        Box::new(forced_auth_coercion::ForcedAuthCoercion::default()),
         Box::new(golden_ticket::GoldenTicket),
         Box::new(gpo_change::GpoChange),
-        Box::new(kerberos_delegation_abuse::KerberosDelegationAbuse),
+        Box::new(honeytoken_activity::HoneytokenActivity),
         Box::new(kerberoasting::Kerberoasting::default()),
+        Box::new(kerberos_delegation_abuse::KerberosDelegationAbuse),
+        Box::new(ldap_recon::LdapRecon::default()),
         Box::new(log_cleared::LogCleared),
-        Box::new(overpass_the_hash::OverpassTheHash::default()),
+        Box::new(lsass_dump::LsassDump),
+        Box::new(ntds_dump::NtdsDump),
         Box::new(ntlm_relay::NtlmRelay::default()),
+        Box::new(overpass_the_hash::OverpassTheHash::default()),
         Box::new(pass_the_hash::PassTheHash::default()),
         Box::new(pass_the_ticket::PassTheTicket::default()),
         Box::new(password_spray::PasswordSpray::default()),
@@ -60,10 +77,13 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(remote_exec_service::RemoteExecService),
         Box::new(remote_exec_winrm::RemoteExecWinrm::default()),
         Box::new(remote_exec_wmi::RemoteExecWmi::default()),
-        Box::new(sched_task_remote::SchedTaskRemote::default()),
         Box::new(sam_name_spoofing::SamNameSpoofing),
+        Box::new(samr_recon::SamrRecon::default()),
+        Box::new(sched_task_remote::SchedTaskRemote::default()),
         Box::new(sensitive_group_change::SensitiveGroupChange),
         Box::new(sid_history_injection::SidHistoryInjection),
+        Box::new(smb_session_enum::SmbSessionEnum::default()),
+        Box::new(zerologon::Zerologon::default()),
     ]
 }
 

@@ -121,6 +121,7 @@ impl Detector for OverpassTheHash {
                 image: Some(image),
                 destination,
                 destination_port: Some(88),
+                ..
             } => {
                 let exe = exe_name(image);
                 if exe == "lsass.exe"
@@ -312,6 +313,8 @@ mod tests {
                         image: Some(image.into()),
                         destination: Some(ip("172.18.38.5")),
                         destination_port: Some(88),
+                        source_port: None,
+                        initiated: None,
                     },
                 ),
                 None,

@@ -158,6 +158,7 @@ impl Detector for RemoteExecDcom {
                 image: Some(image),
                 destination,
                 destination_port,
+                ..
             } => {
                 let Some((server, _)) = dcom_server(image) else {
                     return;
@@ -409,6 +410,8 @@ mod tests {
                         image: Some(image.into()),
                         destination: Some(ip(peer)),
                         destination_port: Some(port),
+                        source_port: None,
+                        initiated: None,
                     },
                 ),
                 Some(acct("ieuser")),

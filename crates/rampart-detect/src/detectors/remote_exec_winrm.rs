@@ -334,6 +334,8 @@ mod tests {
                         image: Some(image.into()),
                         destination: Some(ip("172.18.39.6")),
                         destination_port: Some(port),
+                        source_port: None,
+                        initiated: None,
                     },
                 ),
                 None,

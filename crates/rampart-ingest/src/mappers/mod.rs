@@ -1,5 +1,7 @@
 //! Mappers: one file per Windows event family, each turning a [`WinEvent`] into the
 //! [`IdentityEvent`]s it means. They say what happened, never whether it is an attack.
+//! Samba's JSON audit records have their own mappers in [`samba`] (one file per record family),
+//! which map each record as the Windows event a DC writes for the same step.
 //!
 //! Dispatch is on (log, event id). The log is the record's channel, or its provider when the
 //! channel is one we do not know (forwarded events, renamed WEF channels, exports without a
@@ -14,14 +16,18 @@
 pub mod account;
 pub mod directory;
 pub mod dns;
+pub mod esent;
 pub mod group;
 pub mod kerberos;
 pub mod log_cleared;
 pub mod logon;
+pub mod netlogon;
 pub mod ntlm;
 pub mod object_access;
 pub mod process;
+pub mod process_exit;
 pub mod sam;
+pub mod samba;
 pub mod service;
 pub mod share;
 pub mod sysmon;
@@ -43,6 +49,12 @@ pub enum Log {
     DnsServer,
     TaskScheduler,
     WinRm,
+    /// The database engine (`ESENT`), by provider: its events sit in the Application log,
+    /// whose ids other providers reuse.
+    Esent,
+    /// Silent process exit monitoring (`Microsoft-Windows-ProcessExitMonitor`), by provider,
+    /// in the Application log.
+    ProcessExitMonitor,
 }
 
 /// The log a channel or provider name stands for (ASCII case ignored).
@@ -64,6 +76,12 @@ pub fn log_of(name: &[u8]) -> Option<Log> {
         (b"Microsoft-Windows-TaskScheduler", Log::TaskScheduler),
         (b"Microsoft-Windows-WinRM/Operational", Log::WinRm),
         (b"Microsoft-Windows-WinRM", Log::WinRm),
+        (b"ESENT", Log::Esent),
+        (
+            b"Microsoft-Windows-ProcessExitMonitor",
+            Log::ProcessExitMonitor,
+        ),
+        (b"Process Exit Monitor", Log::ProcessExitMonitor),
     ];
     NAMES
         .iter()
@@ -110,12 +128,17 @@ pub fn handles(log: Log, event_id: u32) -> bool {
                 | 5140
                 | 5145
         ),
-        Log::System => matches!(event_id, 104 | 7000 | 7009 | 7036 | 7040 | 7045),
+        Log::System => matches!(
+            event_id,
+            104 | 5805 | 5827..=5831 | 7000 | 7009 | 7036 | 7040 | 7045
+        ),
         Log::Eventlog => matches!(event_id, 104 | 1102),
         Log::Sysmon => matches!(event_id, 1 | 3 | 10 | 11 | 13 | 17 | 18),
         Log::DnsServer => matches!(event_id, 6001 | 6004),
         Log::TaskScheduler => matches!(event_id, 106 | 140 | 141),
         Log::WinRm => matches!(event_id, 91 | 169),
+        Log::Esent => matches!(event_id, 216 | 325 | 326 | 327),
+        Log::ProcessExitMonitor => matches!(event_id, 3000 | 3001),
     }
 }
 
@@ -156,6 +179,7 @@ pub fn map(ev: &WinEvent, source: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         },
         Log::System => match ev.event_id {
             104 => log_cleared::map(ev, source),
+            5805 | 5827..=5831 => netlogon::map(ev, source),
             _ => service::map(ev, source),
         },
         Log::Eventlog => log_cleared::map(ev, source),
@@ -166,6 +190,8 @@ pub fn map(ev: &WinEvent, source: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         Log::DnsServer => dns::map(ev, source),
         Log::TaskScheduler => task::map(ev, source),
         Log::WinRm => winrm::map(ev, source),
+        Log::Esent => esent::map(ev, source),
+        Log::ProcessExitMonitor => process_exit::map(ev, source),
     }
 }
 
@@ -210,6 +236,20 @@ mod tests {
             b"ForwardedEvents",
             b"Microsoft-Windows-Eventlog"
         ));
+        // Application-log families are known by their provider; the channel says nothing.
+        assert!(is_interesting_record(325, b"Application", b"ESENT"));
+        assert!(!is_interesting_record(
+            325,
+            b"Application",
+            b"Microsoft-Windows-AppXDeployment"
+        ));
+        assert!(!is_interesting_record(300, b"Application", b"ESENT"));
+        assert!(is_interesting_record(
+            3001,
+            b"Application",
+            b"Microsoft-Windows-ProcessExitMonitor"
+        ));
+        assert!(is_interesting(5805, b"System"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! | id | becomes |
 //! |----|---------|
-//! | 3  | [`EventKind::NetworkConnection`] (`Image`, `DestinationHostname`/`DestinationIp`, `DestinationPort`); source = `SourceHostname`/`SourceIp` |
+//! | 3  | [`EventKind::NetworkConnection`] (`Image`, `DestinationHostname`/`DestinationIp`, `DestinationPort`, `SourcePort`, `Initiated`); source = `SourceHostname`/`SourceIp` |
 //! | 10 | [`EventKind::ProcessAccess`] (`SourceImage` opened `TargetImage` with `GrantedAccess`); actor = `SourceUser` |
 //! | 11 | [`EventKind::FileCreated`] (`TargetFilename`, `Image`) |
 //! | 13 | [`EventKind::RegistryValueSet`] (`TargetObject` = `Details`, `Image`) |
@@ -32,6 +32,14 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
                     ev.get("DestinationIp"),
                 ),
                 destination_port: ev.value("DestinationPort").and_then(|p| p.parse().ok()),
+                source_port: ev.value("SourcePort").and_then(|p| p.parse().ok()),
+                initiated: ev.value("Initiated").and_then(|v| {
+                    match v.to_ascii_lowercase().as_str() {
+                        "true" | "1" => Some(true),
+                        "false" | "0" => Some(false),
+                        _ => None,
+                    }
+                }),
             }
         }
         10 => {
@@ -91,16 +99,22 @@ mod tests {
                 ("DestinationIp", "10.0.0.66"),
                 ("DestinationHostname", "-"),
                 ("DestinationPort", "445"),
+                ("SourcePort", "62733"),
+                ("Initiated", "true"),
             ],
         )[0];
         match &e.kind {
             EventKind::NetworkConnection {
                 destination,
                 destination_port,
+                source_port,
+                initiated,
                 ..
             } => {
                 assert_eq!(destination.as_ref().unwrap().key(), "10.0.0.66");
                 assert_eq!(*destination_port, Some(445));
+                assert_eq!(*source_port, Some(62733));
+                assert_eq!(*initiated, Some(true));
             }
             k => panic!("unexpected {k:?}"),
         }
