@@ -154,7 +154,13 @@ pub(crate) fn auth_success(ev: &IdentityEvent) -> bool {
     }
     match &ev.kind {
         EventKind::Logon { logon_type, .. } => *logon_type != 0,
-        EventKind::KerberosTgtRequest { status, .. } => *status == 0,
+        // A TGT issued without pre-authentication proves nothing about the password (it is
+        // what AS-REP roasting asks for), so it is not a successful logon.
+        EventKind::KerberosTgtRequest {
+            status,
+            preauth_type,
+            ..
+        } => *status == 0 && *preauth_type != Some(0),
         EventKind::NtlmAuth { status, .. } => *status == 0,
         _ => false,
     }
