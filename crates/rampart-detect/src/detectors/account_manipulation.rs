@@ -27,6 +27,7 @@
 //! maintaining its own objects) do not alert: that is how OS installation and provisioning look.
 //! Password resets by helpdesk staff are ordinary and do not alert here.
 
+use super::clip_to;
 use crate::engine::{Context, Detector};
 use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
@@ -256,7 +257,7 @@ impl Detector for AccountManipulation {
                     .then(|| {
                         (
                             Severity::Medium,
-                            format!("{actor} added a service principal name from the command line: `{}`", clip(cmd, 160)),
+                            format!("{actor} added a service principal name from the command line: `{}`", clip_to(cmd, 160)),
                         )
                     })
             }
@@ -309,7 +310,7 @@ impl Detector for AccountManipulation {
         }
         let severity = latest.iter().map(|f| f.severity).max().unwrap_or(severity);
         let title = match latest.as_slice() {
-            [one] => format!("Account manipulation: {}", clip(&one.what, 100)),
+            [one] => format!("Account manipulation: {}", clip_to(&one.what, 100)),
             many => format!("Account manipulation by {actor}: {} changes", many.len()),
         };
         let listed: Vec<String> = latest.iter().map(|f| f.what.clone()).collect();
@@ -510,16 +511,6 @@ fn admin_like(name: &str) -> bool {
     }
     n.split(['-', '_', '.', ' '])
         .any(|part| matches!(part, "adm" | "da" | "ea" | "root"))
-}
-
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut c: String = s.chars().take(max - 1).collect();
-        c.push('…');
-        c
-    }
 }
 
 #[cfg(test)]

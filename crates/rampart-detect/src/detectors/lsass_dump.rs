@@ -24,6 +24,7 @@
 //! by design (a renamed dumper hiding under those names still shows up by its dump file or its
 //! command line). Local system activity on a DC reading LSASS is not an attack by itself.
 
+use super::{clipped, exe_name};
 use crate::engine::{Context, Detector};
 use rampart_core::{wellknown, Alert, AlertKind, EventKind, IdentityEvent, Severity};
 
@@ -131,7 +132,7 @@ fn finding(ev: &IdentityEvent) -> Option<(Severity, String)> {
             target_image,
             access,
         } => {
-            if file_name(target_image) != "lsass.exe" || file_name(source_image) == "lsass.exe" {
+            if exe_name(target_image) != "lsass.exe" || exe_name(source_image) == "lsass.exe" {
                 return None;
             }
             let mask = access.as_deref().and_then(wellknown::parse_number)?;
@@ -156,15 +157,15 @@ fn finding(ev: &IdentityEvent) -> Option<(Severity, String)> {
             dump_command(image, cmd).map(|why| {
                 (
                     Severity::High,
-                    format!("the command `{}` was run ({why})", clip(cmd)),
+                    format!("the command `{}` was run ({why})", clipped(cmd)),
                 )
             })
         }
         EventKind::FileCreated { path, image } => {
-            let name = file_name(path);
+            let name = exe_name(path);
             let by_rundll = image
                 .as_deref()
-                .is_some_and(|i| file_name(i) == "rundll32.exe");
+                .is_some_and(|i| exe_name(i) == "rundll32.exe");
             let dump = name.ends_with(".dmp") && (name.contains("lsass") || by_rundll);
             dump.then(|| {
                 (
@@ -183,7 +184,7 @@ fn finding(ev: &IdentityEvent) -> Option<(Severity, String)> {
             image,
             terminated_by,
             ..
-        } => (file_name(image) == "lsass.exe").then(|| {
+        } => (exe_name(image) == "lsass.exe").then(|| {
             (
                 Severity::High,
                 format!(
@@ -221,7 +222,7 @@ fn finding(ev: &IdentityEvent) -> Option<(Severity, String)> {
 
 /// Why a process reading LSASS memory is suspicious, if it is.
 fn suspicious_reader(image: &str) -> Option<&'static str> {
-    let name = file_name(image);
+    let name = exe_name(image);
     let stem = name.strip_suffix(".exe").unwrap_or(&name);
     if DUMP_TOOLS.contains(&stem) {
         return Some("a credential-dumping tool");
@@ -264,7 +265,7 @@ fn dump_command(image: &str, cmd: &str) -> Option<&'static str> {
     if c.contains("sekurlsa::") || c.contains("lsadump::lsa") {
         return Some("mimikatz reading credentials from LSASS");
     }
-    let name = file_name(image);
+    let name = exe_name(image);
     let procdump = name.starts_with("procdump") || c.contains("procdump");
     if procdump && c.contains("lsass") {
         return Some("ProcDump of LSASS");
@@ -276,28 +277,6 @@ fn dump_command(image: &str, cmd: &str) -> Option<&'static str> {
         return Some("a process memory dumper pointed at LSASS");
     }
     None
-}
-
-/// The last component of a Windows path, lower-case.
-fn file_name(path: &str) -> String {
-    path.trim()
-        .trim_matches('"')
-        .rsplit(['\\', '/'])
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase()
-}
-
-fn clip(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.len() <= MAX {
-        return s.to_string();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

@@ -217,11 +217,15 @@ pub(crate) fn is_shell_or_script_host(image: &str) -> bool {
 
 /// Text cut to a length fit for an alert description.
 pub(crate) fn clipped(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.len() <= MAX {
+    clip_to(s, 200)
+}
+
+/// Text cut to at most `max` bytes (at a character boundary), with `…` when cut.
+pub(crate) fn clip_to(s: &str, max: usize) -> String {
+    if s.len() <= max {
         return s.to_string();
     }
-    let mut end = MAX;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }

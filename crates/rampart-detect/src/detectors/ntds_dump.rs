@@ -21,6 +21,7 @@
 //! service through its API rather than these tools. A planned IFM to promote a new DC looks the
 //! same as theft and is worth confirming.
 
+use super::{clipped, exe_name};
 use crate::engine::{Context, Detector};
 use rampart_core::{Alert, AlertKind, EseDatabaseOp, EventKind, IdentityEvent, Severity};
 
@@ -78,7 +79,7 @@ impl Detector for NtdsDump {
 fn finding(ev: &IdentityEvent, on_dc: bool) -> Option<(Severity, String)> {
     match &ev.kind {
         EventKind::EseDatabase { op, path, .. } => {
-            if file_name(path) != "ntds.dit" {
+            if exe_name(path) != "ntds.dit" {
                 return None;
             }
             let snapshot = in_snapshot(path);
@@ -103,12 +104,16 @@ fn finding(ev: &IdentityEvent, on_dc: bool) -> Option<(Severity, String)> {
             ..
         } => {
             let cmd = command_line.as_deref().unwrap_or(image);
-            command_finding(image, cmd, on_dc)
-                .map(|(sev, why)| (sev, format!("the command `{}` was run ({why})", clip(cmd))))
+            command_finding(image, cmd, on_dc).map(|(sev, why)| {
+                (
+                    sev,
+                    format!("the command `{}` was run ({why})", clipped(cmd)),
+                )
+            })
         }
         EventKind::FileCreated { path, image } => {
             let p = path.to_ascii_lowercase();
-            (file_name(path) == "ntds.dit" && !p.contains("\\ntds\\ntds.dit")).then(|| {
+            (exe_name(path) == "ntds.dit" && !p.contains("\\ntds\\ntds.dit")).then(|| {
                 (
                     Severity::High,
                     format!(
@@ -128,7 +133,7 @@ fn finding(ev: &IdentityEvent, on_dc: bool) -> Option<(Severity, String)> {
 /// What a command line does towards a copy of NTDS.dit, if anything.
 fn command_finding(image: &str, cmd: &str, on_dc: bool) -> Option<(Severity, &'static str)> {
     let c = squash(&cmd.to_ascii_lowercase());
-    let name = file_name(image);
+    let name = exe_name(image);
     let ntdsutil = name == "ntdsutil.exe" || c.contains("ntdsutil");
     if ntdsutil && c.contains("ifm") {
         return Some((
@@ -190,27 +195,6 @@ fn in_snapshot(path: &str) -> bool {
 
 fn squash(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn file_name(path: &str) -> String {
-    path.trim()
-        .trim_matches('"')
-        .rsplit(['\\', '/'])
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase()
-}
-
-fn clip(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.len() <= MAX {
-        return s.to_string();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@
 //!
 //! Ordinary installs (drivers, programs under Program Files, svchost services) do not alert.
 
+use super::clip_to;
 use crate::engine::{Context, Detector};
 use rampart_core::{Alert, AlertKind, EventKind, IdentityEvent, Severity};
 
@@ -63,7 +64,7 @@ impl Detector for RemoteExecService {
                         Severity::High,
                         format!(
                             "service {name} was installed to run `{}` ({why})",
-                            clip(image_path)
+                            clip_to(image_path, 160)
                         ),
                     )
                 }),
@@ -80,7 +81,7 @@ impl Detector for RemoteExecService {
                                     Severity::High,
                                     format!(
                                         "a service's ImagePath was set to `{}` ({why})",
-                                        clip(v)
+                                        clip_to(v, 160)
                                     ),
                                 )
                             })
@@ -151,7 +152,7 @@ impl Detector for RemoteExecService {
                                 } else {
                                     "a SYSTEM process"
                                 },
-                                clip(cmd)
+                                clip_to(cmd, 160)
                             ),
                         )
                     })
@@ -332,18 +333,6 @@ fn random_looking_lower(s: &str) -> bool {
     let vowels = s.chars().filter(|c| "aeiou".contains(*c)).count();
     // Random letters average ~19% vowels; words ~40%.
     vowels * 4 < s.len()
-}
-
-fn clip(s: &str) -> String {
-    const MAX: usize = 160;
-    if s.len() <= MAX {
-        return s.to_string();
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 #[cfg(test)]
