@@ -81,6 +81,14 @@ impl<K: Eq + Hash + Clone, V> KeyedWindows<K, V> {
         self.map.get(key).map(|s| &s.items)
     }
 
+    /// Removes a key and returns its items, oldest first.
+    pub fn take(&mut self, key: &K) -> Vec<V> {
+        self.map
+            .remove(key)
+            .map(|s| s.items.into_iter().map(|(_, v)| v).collect())
+            .unwrap_or_default()
+    }
+
     /// Forgets a key (after an alert, so that the next alert needs fresh evidence).
     pub fn clear(&mut self, key: &K) {
         self.map.remove(key);

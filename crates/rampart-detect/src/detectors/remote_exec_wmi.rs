@@ -152,15 +152,10 @@ impl RemoteExecWmi {
                 );
             }
         }
-        let Some(waiting) = self.pending.get(&key).map(|items| {
-            items
-                .iter()
-                .map(|(_, e)| e.clone())
-                .collect::<Vec<IdentityEvent>>()
-        }) else {
+        let waiting = self.pending.take(&key);
+        if waiting.is_empty() {
             return;
-        };
-        self.pending.clear(&key);
+        }
         for child in &waiting {
             if let Some(session) = self.sessions.get(&key.0, &key.1.to_string(), child.time) {
                 if session.remote_source(&key.0).is_some() || session.source.is_none() {

@@ -89,12 +89,7 @@ impl Detector for SchedTaskRemote {
                 let Some(key) = self.sessions.observe(ev) else {
                     return;
                 };
-                let waiting: Vec<IdentityEvent> = self
-                    .pending
-                    .get(&key)
-                    .map(|items| items.iter().map(|(_, e)| e.clone()).collect())
-                    .unwrap_or_default();
-                self.pending.clear(&key);
+                let waiting: Vec<IdentityEvent> = self.pending.take(&key);
                 for task in &waiting {
                     self.judge(task, cx);
                 }
