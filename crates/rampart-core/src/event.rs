@@ -181,6 +181,54 @@ pub enum EseDatabaseOp {
     Moved,
 }
 
+/// What a packet sensor saw of a Kerberos exchange that event logs do not record. Ticket
+/// fingerprints are a hash of the ticket's encrypted part: the same ticket presented twice has
+/// the same fingerprint, and a TGT presented in a TGS-REQ can be matched with the AS-REP that
+/// issued it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct KerberosWire {
+    /// Encryption types the client offered, in its order of preference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requested_etypes: Vec<i32>,
+    /// PA-DATA types of the request (2 ENC-TIMESTAMP, 128 PA-PAC-REQUEST, 1 PA-TGS-REQ, 16 PKINIT).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub padata_types: Vec<i32>,
+    /// The ticket the reply issued (AS-REP: a TGT; TGS-REP: a service ticket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_ticket: Option<u64>,
+    /// The ticket the request presented (TGS-REQ: the TGT in its PA-TGS-REQ).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented_ticket: Option<u64>,
+    /// Encryption type of the presented ticket's encrypted part (for a TGT: the krbtgt key's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presented_ticket_etype: Option<i32>,
+    /// Encryption type of the reply's encrypted part (AS-REP: the client key's, what an AS-REP
+    /// roaster cracks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_etype: Option<i32>,
+    /// Length of the issued ticket's cipher text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_cipher_len: Option<u32>,
+    /// The end time the client asked for (`till`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub till: Option<Timestamp>,
+    /// The client's realm as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// The reply was seen (a request without one has outcome `Unknown`).
+    #[serde(default)]
+    pub answered: bool,
+}
+
+/// What a packet sensor saw of an NTLMSSP authentication.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NtlmWire {
+    /// `v1`, `v2`, or `anonymous` (empty responses), from the NT response length.
+    pub version: String,
+    /// The protocol that carried it (`smb2`, `ldap`, `http`, `dcerpc`).
+    pub carrier: String,
+}
+
 /// What happened. Variants are named for the identity action, never for the log that showed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -197,6 +245,9 @@ pub enum EventKind {
         ticket_etype: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ticket_options: Option<u32>,
+        /// What a packet sensor saw of the exchange beyond what a 4768 records.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wire: Option<Box<KerberosWire>>,
     },
     /// A service ticket request (TGS exchange): 4769, a captured TGS-REQ/TGS-REP.
     KerberosServiceTicket {
@@ -209,12 +260,18 @@ pub enum EventKind {
         ticket_etype: Option<u32>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ticket_options: Option<u32>,
+        /// What a packet sensor saw of the exchange beyond what a 4769 records.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wire: Option<Box<KerberosWire>>,
     },
     /// NTLM credential validation by a DC or local SAM (4776, captured NTLMSSP AUTHENTICATE).
     NtlmAuth {
         status: u32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         workstation: Option<String>,
+        /// What a packet sensor saw of the NTLMSSP exchange.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wire: Option<Box<NtlmWire>>,
     },
     /// A logon session was created (4624).
     Logon {
@@ -494,6 +551,58 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         auth: Option<String>,
     },
+    /// An LDAP bind (captured bindRequest and its bindResponse). `actor` is the bound account when
+    /// the name could be read (a simple bind's DN or UPN, an NTLM user); outcome is the
+    /// bindResponse's resultCode (49 = invalidCredentials).
+    LdapBind {
+        /// `simple`, `sasl:<mechanism>` (`sasl:GSS-SPNEGO`, `sasl:GSSAPI`), or `sicily` (NTLM).
+        method: String,
+        /// The bind name as sent (a DN, UPN or `DOMAIN\user`); empty for anonymous binds.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        name: String,
+    },
+    /// An LDAP search (captured searchRequest, completed by its searchResDone when seen).
+    LdapSearch {
+        base: String,
+        /// 0 base object, 1 one level, 2 whole subtree.
+        scope: u8,
+        /// The filter in RFC 4515 string form (`(&(objectClass=user)(servicePrincipalName=*))`).
+        filter: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attributes: Vec<String>,
+        /// Entries returned, when the response was seen.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entries: Option<u32>,
+    },
+    /// A DNS query and, when seen, its answer (zone transfers are [`EventKind::DnsZoneTransfer`]).
+    DnsQuery {
+        name: String,
+        /// Query type (1 A, 28 AAAA, 33 SRV, 255 ANY, …).
+        qtype: u16,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rcode: Option<u16>,
+        #[serde(default)]
+        answers: u16,
+    },
+    /// A DCE/RPC call (over an SMB named pipe or TCP): which interface, which operation. The
+    /// interface is named by its well-known short name (`samr`, `drsuapi`, `svcctl`, `netlogon`,
+    /// `srvsvc`, `lsarpc`, `atsvc`, `itaskschedulerservice`, `epm`, `iwbemservices`, …) or by its
+    /// UUID when unknown. Outcome: a fault or a non-zero return status is a failure.
+    RpcCall {
+        interface: String,
+        /// The operation number within the interface.
+        opnum: u16,
+        /// The operation's name when known (`SamrEnumerateUsersInDomain`, `DsGetNCChanges`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operation: Option<String>,
+        /// The named pipe the call went over (`samr`, `lsarpc`), `None` over TCP.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pipe: Option<String>,
+        /// The call's stub was encrypted (packet privacy): the operation is known, its arguments
+        /// are not.
+        #[serde(default)]
+        sealed: bool,
+    },
     /// A source record kept as it was, for rules that match raw fields (Sigma). Readers emit
     /// one only when asked to (`rampart_ingest::ReadOptions::raw`), in addition to whatever
     /// the record maps to and with the same evidence; it says nothing about what happened, and
@@ -548,6 +657,10 @@ impl EventKind {
             EseDatabase { .. } => "ese_database",
             ProcessExitReported { .. } => "process_exit_reported",
             NetlogonSecureChannel { .. } => "netlogon_secure_channel",
+            LdapBind { .. } => "ldap_bind",
+            LdapSearch { .. } => "ldap_search",
+            DnsQuery { .. } => "dns_query",
+            RpcCall { .. } => "rpc_call",
             RawRecord { .. } => "raw_record",
         }
     }

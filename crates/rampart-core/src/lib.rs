@@ -16,7 +16,7 @@ pub use alert::{stable_hash, Alert, EntityRef, EntityRole, EvidenceRef, Severity
 pub use entity::{Account, Host};
 pub use event::{
     AccountType, ChangeOp, DirObject, EseDatabaseOp, EventKind, Evidence, GroupScope,
-    IdentityEvent, Outcome, RawRecord, TaskAction,
+    IdentityEvent, KerberosWire, NtlmWire, Outcome, RawRecord, TaskAction,
 };
 pub use kind::{AlertKind, KillChainPhase};
 

@@ -233,6 +233,7 @@ mod tests {
             preauth_type: Some(2),
             ticket_etype: None,
             ticket_options: None,
+            wire: None,
         }
     }
 

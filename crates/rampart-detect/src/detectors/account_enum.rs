@@ -103,6 +103,7 @@ mod tests {
                         preauth_type: None,
                         ticket_etype: None,
                         ticket_options: None,
+                        wire: None,
                     },
                 ),
                 Some(acct(user)),

@@ -96,6 +96,7 @@ mod tests {
                     preauth_type: Some(preauth),
                     ticket_etype: Some(0x17),
                     ticket_options: Some(0x4081_0010),
+                    wire: None,
                 },
             ),
             Some(acct("svc_backup")),

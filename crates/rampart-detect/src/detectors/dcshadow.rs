@@ -205,6 +205,7 @@ mod tests {
                     service_sid: None,
                     ticket_etype: Some(18),
                     ticket_options: None,
+                    wire: None,
                 },
             ),
             Some(acct("jdoe")),

@@ -85,6 +85,7 @@ mod tests {
                     service_sid: None,
                     ticket_etype: Some(0x12),
                     ticket_options: Some(0x4081_0000),
+                    wire: None,
                 },
             ),
             Account::parse(user),

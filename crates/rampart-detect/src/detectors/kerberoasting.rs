@@ -174,6 +174,7 @@ mod tests {
                     service_sid: None,
                     ticket_etype: Some(etype),
                     ticket_options: Some(0x4081_0000),
+                    wire: None,
                 },
             ),
             Some(acct(user)),

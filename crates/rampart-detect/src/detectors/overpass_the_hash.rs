@@ -295,6 +295,7 @@ mod tests {
                     preauth_type: Some(2),
                     ticket_etype: Some(et),
                     ticket_options: Some(0x4080_0010),
+                    wire: None,
                 },
             ),
             Some(acct(user)),

@@ -180,6 +180,7 @@ mod tests {
                     EventKind::NtlmAuth {
                         status,
                         workstation: Some("WORKSTATION5".into()),
+                        wire: None,
                     },
                 ),
                 Some(acct(user)),
@@ -217,6 +218,7 @@ mod tests {
                 EventKind::NtlmAuth {
                     status: 0,
                     workstation: None,
+                    wire: None,
                 },
             ),
             Some(acct("eyoung")),

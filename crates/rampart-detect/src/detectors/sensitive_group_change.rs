@@ -155,6 +155,7 @@ mod tests {
                 service_sid: None,
                 ticket_etype: Some(18),
                 ticket_options: None,
+                wire: None,
             },
         );
         let events = [

@@ -323,6 +323,7 @@ mod tests {
                 service_sid: None,
                 ticket_etype: None,
                 ticket_options: None,
+                wire: None,
             },
         ));
         let alerts = engine.finish();

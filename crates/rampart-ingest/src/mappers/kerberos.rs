@@ -26,6 +26,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
             preauth_type: ev.get_u32("PreAuthType"),
             ticket_etype,
             ticket_options,
+            wire: None,
         },
         4769 | 4770 => EventKind::KerberosServiceTicket {
             status,
@@ -33,6 +34,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
             service_sid: ev.string("ServiceSid"),
             ticket_etype,
             ticket_options,
+            wire: None,
         },
         _ => return None,
     };
@@ -86,6 +88,7 @@ mod tests {
                 preauth_type: Some(0),
                 ticket_etype: Some(23),
                 ticket_options: Some(0x4080_0010),
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Success);

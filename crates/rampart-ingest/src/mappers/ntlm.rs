@@ -22,6 +22,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         EventKind::NtlmAuth {
             status,
             workstation: workstation.clone(),
+            wire: None,
         },
     );
     e.actor = Account::from_parts(ev.get("TargetUserName"), None, None);
@@ -54,7 +55,8 @@ mod tests {
             e.kind,
             EventKind::NtlmAuth {
                 status: 0xC000_006A,
-                workstation: Some("WORKSTATION5".into())
+                workstation: Some("WORKSTATION5".into()),
+                wire: None,
             }
         );
         assert_eq!(e.actor.as_ref().unwrap().name, "jdoe");

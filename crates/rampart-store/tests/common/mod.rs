@@ -82,6 +82,7 @@ pub fn service_ticket(
             service_sid: Some("S-1-5-21-1-2-3-1105".into()),
             ticket_etype: Some(23),
             ticket_options: Some(0x4081_0000),
+            wire: None,
         },
         evidence(source, record, 4769),
     );

@@ -71,12 +71,14 @@ pub fn authentication(
             preauth_type: preauth_type(auth),
             ticket_etype: text(b, "passwordType").and_then(etype_number),
             ticket_options: None,
+            wire: None,
         };
         (kind, code)
     } else {
         let kind = EventKind::NtlmAuth {
             status,
             workstation: workstation.map(str::to_string),
+            wire: None,
         };
         (kind, status)
     };
@@ -309,6 +311,7 @@ mod tests {
                 preauth_type: Some(2),
                 ticket_etype: Some(18),
                 ticket_options: None,
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Failure(0x18));
@@ -337,6 +340,7 @@ mod tests {
                 preauth_type: None,
                 ticket_etype: None,
                 ticket_options: None,
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Failure(6));
@@ -360,6 +364,7 @@ mod tests {
                 preauth_type: Some(0),
                 ticket_etype: None,
                 ticket_options: None,
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Success);
@@ -388,6 +393,7 @@ mod tests {
             EventKind::NtlmAuth {
                 status: ntstatus::WRONG_PASSWORD,
                 workstation: Some("LAB-CLIENT".into()),
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Failure(0xC000_006A));
@@ -404,7 +410,8 @@ mod tests {
             e.kind,
             EventKind::NtlmAuth {
                 status: 0,
-                workstation: None
+                workstation: None,
+                wire: None,
             }
         );
         assert_eq!(e.outcome, Outcome::Success);
@@ -443,7 +450,8 @@ mod tests {
             e.kind,
             EventKind::NtlmAuth {
                 status: ntstatus::WRONG_PASSWORD,
-                workstation: None
+                workstation: None,
+                wire: None,
             }
         );
         let src = e.source.as_ref().unwrap();
