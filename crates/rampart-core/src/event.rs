@@ -49,11 +49,44 @@ impl IdentityEvent {
         }
     }
 
+    /// Whether a packet sensor saw this (a capture or live traffic) rather than a log recorded
+    /// it: captured events carry no event id and name as observer the address of the server
+    /// that answered.
+    pub fn is_captured(&self) -> bool {
+        self.evidence.event_id.is_none()
+            && self
+                .observer
+                .as_deref()
+                .is_some_and(|o| o.parse::<std::net::IpAddr>().is_ok())
+    }
+
+    /// Whether the action came from the observing machine itself: a loopback source in a log
+    /// (the machine talking to itself), or, on the wire, a client whose address is the server's.
+    /// A captured loopback client talking to another loopback address is a different machine
+    /// as far as the capture shows (test labs run whole domains on 127.0.0.0/8).
+    pub fn source_is_local(&self) -> bool {
+        let Some(src) = &self.source else {
+            return false;
+        };
+        if self.is_captured() {
+            let server = self
+                .observer
+                .as_deref()
+                .and_then(|o| o.parse::<std::net::IpAddr>().ok());
+            return src.ip.is_some() && src.ip == server;
+        }
+        src.is_loopback()
+    }
+
     /// The observer's short name, lower-case (`dc01` for `DC01.corp.local`).
     pub fn observer_short(&self) -> Option<String> {
         self.observer
             .as_deref()
-            .map(|o| o.split('.').next().unwrap_or(o).to_ascii_lowercase())
+            .map(|o| match o.parse::<std::net::IpAddr>() {
+                // A sensor names the server by address: `127.0.0.2` has no short form.
+                Ok(ip) => ip.to_string(),
+                Err(_) => o.split('.').next().unwrap_or(o).to_ascii_lowercase(),
+            })
     }
 }
 

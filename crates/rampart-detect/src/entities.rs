@@ -86,6 +86,20 @@ impl Entities {
                 self.dc_names.insert(host_short(observer));
             }
         }
+        if ev.is_captured() && self.dc_ips.len() < MAX_LEARNED {
+            // On the wire, the server that answers Kerberos or replication requests is a DC.
+            let dc_service = match &ev.kind {
+                EventKind::KerberosTgtRequest { wire: Some(w), .. }
+                | EventKind::KerberosServiceTicket { wire: Some(w), .. } => w.answered,
+                EventKind::RpcCall { interface, .. } => interface == "drsuapi",
+                _ => false,
+            };
+            if dc_service {
+                if let Some(ip) = ev.observer.as_deref().and_then(|o| o.parse::<IpAddr>().ok()) {
+                    self.dc_ips.insert(ip);
+                }
+            }
+        }
         if let EventKind::GroupMembershipChange {
             member: Some(member),
             added: true,
@@ -112,8 +126,12 @@ impl Entities {
 
     /// Whether the machine that wrote an event is a known DC.
     pub fn observer_is_dc(&self, ev: &IdentityEvent) -> bool {
-        ev.observer_short()
-            .is_some_and(|o| self.dc_names.contains(&o))
+        match ev.observer.as_deref().map(str::parse::<IpAddr>) {
+            Some(Ok(ip)) => self.dc_ips.contains(&ip),
+            _ => ev
+                .observer_short()
+                .is_some_and(|o| self.dc_names.contains(&o)),
+        }
     }
 
     /// Built-in administrator and krbtgt, configured accounts, and members added to privileged

@@ -27,6 +27,23 @@ pub fn ev(secs: i64, event_id: u32, kind: EventKind) -> IdentityEvent {
     e
 }
 
+/// An event seen on the wire at `secs`: evidence is frame `secs + 1` of `test.pcap`, the
+/// observer the answering server `server` (an address), the source the client `client`.
+pub fn wire(secs: i64, server: &str, client: &str, kind: EventKind) -> IdentityEvent {
+    let mut e = IdentityEvent::new(
+        t(secs),
+        kind,
+        Evidence {
+            source: Arc::from("test.pcap"),
+            record: secs.unsigned_abs() + 1,
+            event_id: None,
+        },
+    );
+    e.observer = Some(server.to_string());
+    e.source = Host::from_parts(None, Some(client));
+    e
+}
+
 pub fn acct(name: &str) -> Account {
     Account::new(name, Some("CORP"))
 }

@@ -8,7 +8,12 @@
 //! server is configured for is not refused. Every refused zone from one requester joins one
 //! alert.
 //!
-//! Deliberately not alerted: completed transfers (6001): the server only completes them to the
+//! On the wire (a captured AXFR/IXFR query), the request itself is the evidence, answered or
+//! not: a sensor sees what a client asked, and a client that is not a DC has no business asking
+//! for a zone (Samba's DNS answers AXFR with the SOA alone; an open Windows server would send
+//! the whole zone). The zone and, when the server answered with an error, the refusal are named.
+//!
+//! Deliberately not alerted: completed transfers in the DNS server's log (6001): the server only completes them to the
 //! servers its zone settings allow, so they record that configuration working (whether zone
 //! transfers are open to any server is a posture question, not an event); and refusals to
 //! known DCs (a replication partner with a stale configuration).
@@ -28,15 +33,15 @@ impl Detector for DnsRecon {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
-        let EventKind::DnsZoneTransfer {
-            zone,
-            refused: true,
-        } = &ev.kind
-        else {
+        let EventKind::DnsZoneTransfer { zone, refused } = &ev.kind else {
             return;
         };
+        let captured = ev.is_captured();
+        if !refused && !captured {
+            return;
+        }
         let Some(src) = &ev.source else { return };
-        if src.is_loopback() || cx.entities.is_dc_host(src) {
+        if ev.source_is_local() || cx.entities.is_dc_host(src) {
             return;
         }
         let server = ev.observer.as_deref().unwrap_or("the DNS server");
@@ -47,9 +52,14 @@ impl Detector for DnsRecon {
             .source(src)
             .target(format!("zone {zone_text} on {server}"))
             .description(format!(
-                "{src} asked {server} for a full transfer of the zone {zone_text} and was \
-                 refused. Clients never request zone transfers; a zone transfer lists every host \
-                 of the domain, which is why attackers try it first when they map a network."
+                "{src} asked {server} for a full transfer of the zone {zone_text}{}. Clients \
+                 never request zone transfers; a zone transfer lists every host of the domain, \
+                 which is why attackers try it first when they map a network.",
+                if *refused {
+                    " and was refused"
+                } else {
+                    " (seen on the wire)"
+                }
             ))
             .remediation(
                 "Find what runs on the requesting host. Keep zone transfers limited to the \
@@ -118,5 +128,66 @@ mod tests {
             engine.process(&e);
         }
         assert!(engine.finish().is_empty());
+    }
+
+    fn captured_xfr(secs: i64, server: &str, client: &str, zone: &str) -> IdentityEvent {
+        wire(
+            secs,
+            server,
+            client,
+            EventKind::DnsZoneTransfer {
+                zone: zone.into(),
+                refused: false,
+            },
+        )
+    }
+
+    #[test]
+    fn a_captured_transfer_request_from_a_client_alerts_even_when_answered() {
+        let alerts = run(
+            Box::new(DnsRecon),
+            &[
+                captured_xfr(0, "127.0.0.2", "127.0.0.1", "rampart.lab"),
+                captured_xfr(1, "127.0.0.2", "127.0.0.1", "_msdcs.rampart.lab"),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].count, 2);
+        assert_eq!(alerts[0].source_host.as_deref(), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn captured_transfers_between_dcs_and_from_the_server_itself_are_benign() {
+        let kdc_reply = |secs, server: &str| {
+            let mut e = wire(
+                secs,
+                server,
+                "10.0.0.50",
+                EventKind::KerberosTgtRequest {
+                    status: 0,
+                    preauth_type: Some(2),
+                    ticket_etype: Some(18),
+                    ticket_options: None,
+                    wire: Some(Box::new(rampart_core::KerberosWire {
+                        answered: true,
+                        ..Default::default()
+                    })),
+                },
+            );
+            e.actor = Some(acct("alice"));
+            e
+        };
+        let alerts = run(
+            Box::new(DnsRecon),
+            &[
+                // 10.0.0.11 answers Kerberos: a DC, and its zone transfers from 10.0.0.10 are
+                // replication between DNS servers once 10.0.0.10 is known as a DC too.
+                kdc_reply(0, "10.0.0.11"),
+                kdc_reply(1, "10.0.0.10"),
+                captured_xfr(2, "10.0.0.10", "10.0.0.11", "corp.local"),
+                captured_xfr(3, "10.0.0.10", "10.0.0.10", "corp.local"),
+            ],
+        );
+        assert!(alerts.is_empty(), "{alerts:?}");
     }
 }
