@@ -95,7 +95,11 @@ impl Entities {
                 _ => false,
             };
             if dc_service {
-                if let Some(ip) = ev.observer.as_deref().and_then(|o| o.parse::<IpAddr>().ok()) {
+                if let Some(ip) = ev
+                    .observer
+                    .as_deref()
+                    .and_then(|o| o.parse::<IpAddr>().ok())
+                {
                     self.dc_ips.insert(ip);
                 }
             }

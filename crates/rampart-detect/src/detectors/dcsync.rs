@@ -117,7 +117,9 @@ fn replication_call(ev: &IdentityEvent, cx: &mut Context<'_>) {
         .unwrap_or_else(|| src.to_string());
     let answered = !ev.outcome.is_failure();
     let mut alert = Alert::new(AlertKind::Dcsync, Severity::Critical, ev)
-        .title(format!("DCSync: {who} asked {server} to replicate the directory"))
+        .title(format!(
+            "DCSync: {who} asked {server} to replicate the directory"
+        ))
         .source(src)
         .target(format!("directory replication on {server}"))
         .description(format!(

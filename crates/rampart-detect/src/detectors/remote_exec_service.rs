@@ -11,6 +11,10 @@
 //!   `\<name>-<HOST>-<pid>-stdin` of renamed PsExec, `\RemCom_communicaton`, …);
 //! - the service control manager pipe `svcctl` opened over the network (5145 on `IPC$`), or a
 //!   service binary written to `ADMIN$`;
+//! - on the wire, service control manager calls ([`EventKind::RpcCall`], interface `svcctl`, over
+//!   the `svcctl` pipe or TCP) from another host: `RCreateServiceW`/`A` (12, 24; 44/45 WOW64) —
+//!   the attempt is the evidence, refused or not —, `RChangeServiceConfigW`/`A` (11, 23:
+//!   smbexec-style repurposing of an existing service) and `RStartServiceW`/`A` (19, 31);
 //! - a shell one-liner started by `services.exe` (4688, Sysmon 1);
 //! - a service with a random-looking name that failed or timed out (7000/7009: Metasploit's
 //!   payload services never answer the service manager).
@@ -104,7 +108,7 @@ impl Detector for RemoteExecService {
                 share,
                 relative_target,
             } => {
-                let remote = ev.source.as_ref().is_some_and(|s| !s.is_loopback());
+                let remote = ev.source.is_some() && !ev.source_is_local();
                 let target = relative_target
                     .as_deref()
                     .unwrap_or("")
@@ -124,6 +128,22 @@ impl Detector for RemoteExecService {
                 } else {
                     None
                 }
+            }
+            EventKind::RpcCall {
+                interface,
+                opnum,
+                operation,
+                ..
+            } if interface == "svcctl" && ev.source.is_some() && !ev.source_is_local() => {
+                svcctl_call(*opnum).map(|(severity, what, default_op)| {
+                    let op = operation.as_deref().unwrap_or(default_op);
+                    let refused = if ev.outcome.is_failure() {
+                        " (the service manager refused the call; the attempt is the evidence)"
+                    } else {
+                        ""
+                    };
+                    (severity, format!("{what} over the network ({op}){refused}"))
+                })
             }
             EventKind::ProcessCreated {
                 image,
@@ -211,6 +231,38 @@ impl Detector for RemoteExecService {
         }
         cx.emit(&host.to_ascii_lowercase(), alert);
     }
+}
+
+/// What a captured service control manager call does (MS-SCMR 3.1.4), if it is one that runs
+/// code: severity, a description, and the operation's name.
+fn svcctl_call(opnum: u16) -> Option<(Severity, &'static str, &'static str)> {
+    Some(match opnum {
+        12 => (Severity::High, "a service was created", "RCreateServiceW"),
+        24 => (Severity::High, "a service was created", "RCreateServiceA"),
+        44 => (
+            Severity::High,
+            "a service was created",
+            "RCreateServiceWOW64A",
+        ),
+        45 => (
+            Severity::High,
+            "a service was created",
+            "RCreateServiceWOW64W",
+        ),
+        11 => (
+            Severity::Medium,
+            "a service's configuration was changed",
+            "RChangeServiceConfigW",
+        ),
+        23 => (
+            Severity::Medium,
+            "a service's configuration was changed",
+            "RChangeServiceConfigA",
+        ),
+        19 => (Severity::Medium, "a service was started", "RStartServiceW"),
+        31 => (Severity::Medium, "a service was started", "RStartServiceA"),
+        _ => return None,
+    })
 }
 
 /// Why a service or process command line looks like a remote-execution one-liner, if it does.
@@ -417,5 +469,49 @@ mod tests {
         assert!(!random_looking("TeamViewer"));
         assert!(!random_looking("MpKslfbbd78dc"));
         assert!(!random_looking("gupdatem"));
+    }
+
+    fn svcctl(secs: i64, client: &str, opnum: u16) -> IdentityEvent {
+        let mut e = wire(
+            secs,
+            "10.0.0.10",
+            client,
+            EventKind::RpcCall {
+                interface: "svcctl".into(),
+                opnum,
+                operation: None,
+                pipe: Some("svcctl".into()),
+                sealed: false,
+            },
+        );
+        e.actor = Some(acct("Administrator"));
+        e
+    }
+
+    #[test]
+    fn captured_service_creation_alerts_even_when_refused() {
+        let events = [
+            svcctl(0, "10.0.0.50", 15),
+            failed(svcctl(1, "10.0.0.50", 12), 0x1c01_0002),
+            svcctl(2, "10.0.0.50", 16),
+        ];
+        let alerts = run(Box::new(RemoteExecService), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].severity, Severity::High);
+        assert!(alerts[0].description.contains("RCreateServiceW"));
+        assert!(alerts[0].description.contains("refused"));
+    }
+
+    #[test]
+    fn captured_service_queries_and_local_calls_are_benign() {
+        // Open the manager, open a service, query its status (opnum 6), close (0).
+        let mut events: Vec<_> = [15, 16, 6, 0]
+            .iter()
+            .enumerate()
+            .map(|(i, op)| svcctl(i as i64, "10.0.0.50", *op))
+            .collect();
+        // The server calling itself.
+        events.push(svcctl(9, "10.0.0.10", 12));
+        assert!(run(Box::new(RemoteExecService), &events).is_empty());
     }
 }

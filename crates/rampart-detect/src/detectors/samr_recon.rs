@@ -12,6 +12,15 @@
 //! - on servers, local group memberships read remotely (4799/4798 with no caller process, i.e.
 //!   through SAMR from another machine) by one account: [`REMOTE_GROUPS`] or more distinct
 //!   host/group pairs within ten minutes;
+//! - on the wire, SAMR calls ([`EventKind::RpcCall`], interface `samr`) from a host that is not
+//!   a DC: any call that lists the domain's users, groups or aliases (`SamrEnumerateUsersInDomain`
+//!   13, `…GroupsInDomain` 11, `…AliasesInDomain` 15, `SamrQueryDisplayInformation` 40/48/51) or
+//!   the members of a group or alias (`SamrGetMembersInGroup` 25, `…InAlias` 33), or
+//!   [`BULK_OBJECTS`] or more user, group and alias handles opened (`SamrOpenUser` 34,
+//!   `…Group` 19, `…Alias` 27) within ten minutes. Calls from one host to one DC join one alert.
+//!   Ordinary clients open the SAM server and domain, look names up and read their own groups
+//!   (`SamrLookupNamesInDomain`, `SamrGetAliasMembership`, domain joins' `SamrCreateUser2`/
+//!   `SetInformationUser2`): none of that alerts;
 //! - on the source host, `net`/`net1` listing all domain users or groups, or the members of a
 //!   privileged domain group (4688, Sysmon 1).
 //!
@@ -35,11 +44,27 @@ pub const BULK_OBJECTS: usize = 10;
 /// Distinct host/group pairs read remotely by one account within ten minutes.
 pub const REMOTE_GROUPS: usize = 3;
 
+/// SAMR operations that list the domain's principals or a group's members (MS-SAMR 3.1.5).
+const SAMR_LISTING: &[(u16, &str)] = &[
+    (11, "SamrEnumerateGroupsInDomain"),
+    (13, "SamrEnumerateUsersInDomain"),
+    (15, "SamrEnumerateAliasesInDomain"),
+    (25, "SamrGetMembersInGroup"),
+    (33, "SamrGetMembersInAlias"),
+    (40, "SamrQueryDisplayInformation"),
+    (48, "SamrQueryDisplayInformation2"),
+    (51, "SamrQueryDisplayInformation3"),
+];
+/// SAMR operations that open one user, group or alias.
+const SAMR_OPEN_OBJECT: &[u16] = &[19, 27, 34];
+
 pub struct SamrRecon {
     /// Per (actor, DC): the SAM objects opened, with whether each is privileged.
     handles: KeyedWindows<String, (String, bool, rampart_core::Evidence)>,
     /// Per actor: remote local-group reads as `host\group`.
     remote_groups: KeyedWindows<String, (String, rampart_core::Evidence)>,
+    /// Per (source, DC) on the wire: listing calls (operation name) and object opens (`None`).
+    wire_calls: KeyedWindows<String, (Option<&'static str>, rampart_core::Evidence)>,
 }
 
 impl Default for SamrRecon {
@@ -47,6 +72,7 @@ impl Default for SamrRecon {
         SamrRecon {
             handles: KeyedWindows::new(Duration::minutes(10), 20_000, 1024),
             remote_groups: KeyedWindows::new(Duration::minutes(10), 20_000, 256),
+            wire_calls: KeyedWindows::new(Duration::minutes(10), 20_000, 1024),
         }
     }
 }
@@ -67,6 +93,9 @@ impl Detector for SamrRecon {
                 object_name,
                 ..
             } => self.sam_handle(ev, cx, object_type, object_name),
+            EventKind::RpcCall {
+                interface, opnum, ..
+            } if interface == "samr" => self.samr_call(ev, cx, *opnum),
             // No caller process: the call came over the network.
             EventKind::GroupMembershipEnumerated { process: None } => {
                 self.remote_group_read(ev, cx);
@@ -193,6 +222,71 @@ impl SamrRecon {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
         cx.emit_summary(&actor.key(), alert);
+    }
+
+    /// A captured SAMR call.
+    fn samr_call(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>, opnum: u16) {
+        let listing = SAMR_LISTING
+            .iter()
+            .find(|(op, _)| *op == opnum)
+            .map(|(_, name)| *name);
+        if listing.is_none() && !SAMR_OPEN_OBJECT.contains(&opnum) {
+            return;
+        }
+        let Some(src) = &ev.source else { return };
+        if ev.source_is_local() || cx.entities.is_dc_host(src) {
+            return;
+        }
+        let actor = ev.actor.as_ref().filter(|a| person(a));
+        if ev.actor.is_some() && actor.is_none() {
+            // A machine account or built-in service: a member server's own lookups.
+            return;
+        }
+        let dc = ev.observer.as_deref().unwrap_or("a domain controller");
+        let key = format!("{}|{dc}", src.key());
+        let Some(items) =
+            self.wire_calls
+                .push(key.clone(), ev.time, (listing, ev.evidence.clone()))
+        else {
+            return;
+        };
+        let listings: BTreeSet<&str> = items.iter().filter_map(|(_, (l, _))| *l).collect();
+        let opened = items.iter().filter(|(_, (l, _))| l.is_none()).count();
+        if listings.is_empty() && opened < BULK_OBJECTS {
+            return;
+        }
+        let who = actor
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| src.to_string());
+        let mut what = Vec::new();
+        if !listings.is_empty() {
+            what.push(format!(
+                "called {}",
+                listings.iter().copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if opened > 0 {
+            what.push(format!("opened {opened} user, group and alias handles"));
+        }
+        let mut alert = base(ev, Severity::Medium)
+            .title(format!("SAMR reconnaissance by {who}"))
+            .source(src)
+            .target(format!("SAM accounts and groups on {dc}"))
+            .description(format!(
+                "{who} (from {src}) {} on {dc} over SAMR within ten minutes. Listing accounts, \
+                 groups and their members over SAMR is how attackers find the administrators to \
+                 target and the accounts to spray (net user /domain, rpcclient, impacket \
+                 samrdump, CrackMapExec).",
+                what.join(" and ")
+            ));
+        if let Some(a) = actor {
+            alert = alert.actor(a, cx.entities.is_sensitive_account(a));
+        }
+        for (t, (_, e)) in items {
+            alert.add_evidence_ref(e, *t);
+        }
+        alert = alert.observer(dc, cx.entities.observer_is_dc(ev));
+        cx.emit_summary(&key, alert);
     }
 
     fn remote_group_read(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
@@ -511,5 +605,52 @@ mod tests {
             )
         }));
         assert!(run(Box::<SamrRecon>::default(), &events).is_empty());
+    }
+
+    fn samr(secs: i64, client: &str, opnum: u16) -> IdentityEvent {
+        let mut e = wire(
+            secs,
+            "10.0.0.10",
+            client,
+            EventKind::RpcCall {
+                interface: "samr".into(),
+                opnum,
+                operation: None,
+                pipe: Some("samr".into()),
+                sealed: false,
+            },
+        );
+        e.actor = Some(acct("jnguyen"));
+        e
+    }
+
+    #[test]
+    fn captured_samr_listing_from_a_workstation_is_one_alert() {
+        let mut events = vec![samr(0, "10.0.0.50", 64), samr(1, "10.0.0.50", 7)];
+        events.push(samr(2, "10.0.0.50", 13));
+        events.extend((3..40).map(|i| samr(i, "10.0.0.50", 34)));
+        events.push(samr(41, "10.0.0.50", 25));
+        let alerts = run(Box::new(SamrRecon::default()), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert!(alerts[0].description.contains("SamrEnumerateUsersInDomain"));
+        assert!(alerts[0].description.contains("SamrGetMembersInGroup"));
+        assert_eq!(alerts[0].actor.as_deref(), Some("CORP\\jnguyen"));
+    }
+
+    #[test]
+    fn ordinary_captured_samr_use_is_benign() {
+        // Connect, open the domain, look a name up, read alias membership, open a few users:
+        // what a logon or a domain join does.
+        let mut events: Vec<_> = [64, 7, 17, 16, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, op)| samr(i as i64, "10.0.0.50", *op))
+            .collect();
+        events.extend((10..13).map(|i| samr(i, "10.0.0.50", 34)));
+        // A machine account's own lookups, listing included.
+        let mut machine = samr(20, "10.0.0.60", 13);
+        machine.actor = Some(acct("SRV01$"));
+        events.push(machine);
+        assert!(run(Box::new(SamrRecon::default()), &events).is_empty());
     }
 }

@@ -13,6 +13,11 @@
 //!   shares; the alert says so). Whether the recording host is a DC is often learned later in
 //!   the stream, so these are judged again at the end of input.
 //!
+//! On the wire the operation itself is visible, so the pipe patterns above are not needed:
+//! `NetrSessionEnum` (srvsvc opnum 12) and `NetrWkstaUserEnum` (wkssvc opnum 2) from another
+//! host alert (medium), each one; share listing on the same pipe (`NetrShareEnum`, opnum 15,
+//! `smbclient -L`, Explorer) does not. Captured pipe opens are left to those calls.
+//!
 //! Everything one source does joins one alert (keyed by the source address).
 //!
 //! Deliberately not alerted: machine accounts and built-in services, local (loopback) use, a
@@ -62,6 +67,13 @@ impl Detector for SmbSessionEnum {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        if let EventKind::RpcCall {
+            interface, opnum, ..
+        } = &ev.kind
+        {
+            session_call(ev, cx, interface, *opnum);
+            return;
+        }
         let Some(pipe) = remote_pipe(ev) else { return };
         let Some(host) = ev.observer_short() else {
             return;
@@ -154,6 +166,33 @@ impl SmbSessionEnum {
     }
 }
 
+/// A captured call that lists a server's sessions or logged-on users.
+fn session_call(ev: &IdentityEvent, cx: &mut Context<'_>, interface: &str, opnum: u16) {
+    let op = match (interface, opnum) {
+        ("srvsvc", 12) => "NetrSessionEnum, the sessions connected to it",
+        ("wkssvc", 2) => "NetrWkstaUserEnum, the users logged on to it",
+        _ => return,
+    };
+    let Some(src) = ev.source.as_ref() else {
+        return;
+    };
+    if ev.source_is_local() || cx.entities.is_dc_host(src) {
+        return;
+    }
+    if let Some(actor) = &ev.actor {
+        if actor.is_machine() || (actor.is_builtin_service() && !anonymous(actor)) {
+            return;
+        }
+    }
+    let what = format!(
+        "{} (from {src}) asked {} for {op}",
+        who(ev),
+        ev.observer.as_deref().unwrap_or("a server")
+    );
+    let alert = build(ev, cx, Severity::Medium, what).target(target(ev));
+    cx.emit(&alert_key(&origin_key(ev)), alert);
+}
+
 /// `srvsvc` opened on a DC from a host that is not one.
 fn on_dc(ev: &IdentityEvent, cx: &mut Context<'_>, host: &str, src: &Host) {
     if cx.entities.is_dc_host(src) {
@@ -197,7 +236,7 @@ fn remote_pipe(ev: &IdentityEvent) -> Option<&'static str> {
         _ => return None,
     };
     let src = ev.source.as_ref()?;
-    if src.is_loopback() || src.key().is_empty() {
+    if src.is_loopback() || src.key().is_empty() || ev.is_captured() {
         return None;
     }
     if let Some(actor) = &ev.actor {
@@ -355,5 +394,55 @@ mod tests {
             engine.process(&e);
         }
         assert!(engine.finish().is_empty());
+    }
+
+    fn rpc(secs: i64, client: &str, interface: &str, opnum: u16) -> IdentityEvent {
+        let mut e = wire(
+            secs,
+            "10.0.0.10",
+            client,
+            EventKind::RpcCall {
+                interface: interface.into(),
+                opnum,
+                operation: None,
+                pipe: Some(interface.into()),
+                sealed: false,
+            },
+        );
+        e.actor = Some(acct("jnguyen"));
+        e
+    }
+
+    #[test]
+    fn captured_session_enumeration_alerts() {
+        let alerts = run(
+            Box::new(SmbSessionEnum::default()),
+            &[
+                rpc(0, "10.0.0.50", "srvsvc", 12),
+                rpc(1, "10.0.0.50", "srvsvc", 12),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].count, 2);
+        assert!(alerts[0].description.contains("NetrSessionEnum"));
+    }
+
+    #[test]
+    fn captured_share_listing_is_benign() {
+        let mut pipe_open = wire(
+            0,
+            "10.0.0.10",
+            "10.0.0.50",
+            EventKind::ShareAccess {
+                share: "IPC$".into(),
+                relative_target: Some("srvsvc".into()),
+            },
+        );
+        pipe_open.actor = Some(acct("rmoore"));
+        let alerts = run(
+            Box::new(SmbSessionEnum::default()),
+            &[pipe_open, rpc(1, "10.0.0.50", "srvsvc", 15)],
+        );
+        assert!(alerts.is_empty(), "{alerts:?}");
     }
 }
