@@ -2,7 +2,8 @@
 //!
 //! Evidence: failed authentications that mean "wrong password for an existing account" for the
 //! same account, from any protocol: 4625 with status/sub-status `0xC000006A`, 4771 / captured
-//! `KDC_ERR_PREAUTH_FAILED`, 4776 `0xC000006A`. It alerts when an account collects
+//! `KDC_ERR_PREAUTH_FAILED`, 4776 `0xC000006A`, and on the wire an SMB/DCE-RPC NTLM
+//! `STATUS_LOGON_FAILURE` or an LDAP bind answered `invalidCredentials` (49). It alerts when an account collects
 //! [`BURST`] such failures within two minutes (faster than a person retyping) or
 //! [`SUSTAINED`] within ten minutes. A later successful logon of the account raises the alert
 //! to high: the guessing may have worked. Policy failures (disabled, expired, logon hours) and a
@@ -194,6 +195,66 @@ mod tests {
             .collect();
         events.extend((0..10).map(|i| fail(4000 + i, "guest", 0xC000_006E, 0xC000_0072)));
         events.extend((0..10).map(|i| fail(5000 + i, "student", 0xC000_0224, 0)));
+        assert!(run(Box::<BruteForce>::default(), &events).is_empty());
+    }
+
+    fn captured(secs: i64, kind: EventKind, outcome: rampart_core::Outcome) -> IdentityEvent {
+        let mut e = wire(secs, "10.0.0.10", "10.0.0.50", kind);
+        e.actor = Some(acct("rmoore"));
+        e.outcome = outcome;
+        e
+    }
+
+    fn ntlm(secs: i64, status: u32) -> IdentityEvent {
+        captured(
+            secs,
+            EventKind::NtlmAuth {
+                status,
+                workstation: None,
+                wire: Some(Box::new(rampart_core::NtlmWire {
+                    version: "v2".into(),
+                    carrier: "smb2".into(),
+                })),
+            },
+            if status == 0 {
+                rampart_core::Outcome::Success
+            } else {
+                rampart_core::Outcome::Failure(status)
+            },
+        )
+    }
+
+    fn ldap_bind(secs: i64, code: u32) -> IdentityEvent {
+        captured(
+            secs,
+            EventKind::LdapBind {
+                method: "simple".into(),
+                name: "rmoore@corp.local".into(),
+            },
+            if code == 0 {
+                rampart_core::Outcome::Success
+            } else {
+                rampart_core::Outcome::Failure(code)
+            },
+        )
+    }
+
+    #[test]
+    fn captured_ntlm_and_ldap_guesses_alert_and_success_raises_it() {
+        let mut events: Vec<_> = (0..3).map(|i| ntlm(i, 0xC000_006D)).collect();
+        events.extend((3..6).map(|i| ldap_bind(i, 49)));
+        events.push(ntlm(10, 0));
+        let alerts = run(Box::<BruteForce>::default(), &events);
+        assert!(!alerts.is_empty(), "{alerts:?}");
+        assert!(alerts.iter().any(|a| a.severity == Severity::High));
+    }
+
+    #[test]
+    fn captured_round_trips_and_a_few_failures_are_benign() {
+        // MORE_PROCESSING_REQUIRED is a handshake step, not a failure; four wrong binds in a
+        // row are a person mistyping.
+        let mut events: Vec<_> = (0..10).map(|i| ntlm(i, 0xC000_0016)).collect();
+        events.extend((10..14).map(|i| ldap_bind(i * 60, 49)));
         assert!(run(Box::<BruteForce>::default(), &events).is_empty());
     }
 }

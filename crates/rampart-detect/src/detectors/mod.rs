@@ -137,18 +137,25 @@ pub(crate) fn auth_failure(ev: &IdentityEvent) -> Option<AuthFailure> {
             krb_error::C_PRINCIPAL_UNKNOWN => Some(AuthFailure::UnknownUser),
             _ => None,
         },
-        EventKind::NtlmAuth { status, .. } => match *status {
+        EventKind::NtlmAuth { status, wire, .. } => match *status {
             ntstatus::WRONG_PASSWORD => Some(AuthFailure::BadPassword),
             ntstatus::NO_SUCH_USER => Some(AuthFailure::UnknownUser),
+            // On the wire a server answers STATUS_LOGON_FAILURE for a wrong password and for an
+            // unknown name alike (so as not to tell them apart): counted as a failed guess.
+            ntstatus::LOGON_FAILURE if wire.is_some() => Some(AuthFailure::BadPassword),
             _ => None,
         },
+        // invalidCredentials: a wrong password (or name) in a simple or SASL bind.
+        EventKind::LdapBind { .. } if ev.outcome == rampart_core::Outcome::Failure(49) => {
+            Some(AuthFailure::BadPassword)
+        }
         _ => None,
     }
 }
 
 /// A successful authentication of `ev.actor` (logon, TGT, NTLM validation).
 pub(crate) fn auth_success(ev: &IdentityEvent) -> bool {
-    use rampart_core::EventKind;
+    use rampart_core::{EventKind, Outcome};
     if ev.outcome.is_failure() {
         return false;
     }
@@ -162,6 +169,7 @@ pub(crate) fn auth_success(ev: &IdentityEvent) -> bool {
             ..
         } => *status == 0 && *preauth_type != Some(0),
         EventKind::NtlmAuth { status, .. } => *status == 0,
+        EventKind::LdapBind { name, .. } => !name.is_empty() && ev.outcome == Outcome::Success,
         _ => false,
     }
 }
