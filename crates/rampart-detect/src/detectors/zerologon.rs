@@ -16,6 +16,11 @@
 //!   credential (high);
 //! - the exploit run from a host: `lsadump::zerologon`, `lsadump::postzerologon`, a command
 //!   naming `zerologon` or `CVE-2020-1472` (4688, Sysmon 1; high).
+//! - on the wire, a burst of Netlogon authentications from one host to a DC
+//!   (`NetrServerAuthenticate`/`2`/`3`, opnums 5, 15, 26: at least [`FAILED_CHANNELS`] within two
+//!   minutes; a machine sets up its secure channel with one): the brute force (high); and
+//!   `NetrServerPasswordSet2` (opnum 30) from a host that just did so: the DC's password being
+//!   emptied (critical).
 //!
 //! Deliberately not alerted: ANONYMOUS LOGON changing the password of a member computer
 //! (Netlogon-based password changes of members can be logged that way), DCs rotating their
@@ -24,7 +29,7 @@
 //! legacy devices; a posture finding, not an attack).
 
 use crate::engine::{Context, Detector};
-use crate::state::KeyedWindows;
+use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, EventKind, IdentityEvent, Severity};
 
@@ -33,12 +38,18 @@ pub const FAILED_CHANNELS: usize = 20;
 
 pub struct Zerologon {
     refused: KeyedWindows<String, rampart_core::Evidence>,
+    /// Per (client, DC) on the wire: Netlogon authentication calls.
+    wire_auths: KeyedWindows<String, rampart_core::Evidence>,
+    /// (client, DC) pairs whose authentication burst alerted.
+    bursts: RecentSet<String>,
 }
 
 impl Default for Zerologon {
     fn default() -> Self {
         Zerologon {
             refused: KeyedWindows::new(Duration::minutes(2), 10_000, 4096),
+            wire_auths: KeyedWindows::new(Duration::minutes(2), 10_000, 4096),
+            bursts: RecentSet::new(Duration::minutes(30), 10_000),
         }
     }
 }
@@ -54,6 +65,9 @@ impl Detector for Zerologon {
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
         match &ev.kind {
+            EventKind::RpcCall {
+                interface, opnum, ..
+            } if interface == "netlogon" => self.netlogon_call(ev, cx, *opnum),
             EventKind::AccountChanged { changes, .. } => {
                 let Some(target) = &ev.target else { return };
                 let password_set = changes.iter().any(|(k, _)| k == "PasswordLastSet");
@@ -184,6 +198,60 @@ fn alert(
     }
     alert
 }
+
+impl Zerologon {
+    /// A captured Netlogon call.
+    fn netlogon_call(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>, opnum: u16) {
+        let Some(src) = &ev.source else { return };
+        if ev.source_is_local() {
+            return;
+        }
+        let dc = ev.observer.clone().unwrap_or_default();
+        let key = format!("{}|{dc}", src.key());
+        match opnum {
+            NETR_SERVER_AUTHENTICATE | NETR_SERVER_AUTHENTICATE2 | NETR_SERVER_AUTHENTICATE3 => {
+                let Some(items) = self
+                    .wire_auths
+                    .push(key.clone(), ev.time, ev.evidence.clone())
+                else {
+                    return;
+                };
+                if items.len() < FAILED_CHANNELS {
+                    return;
+                }
+                let n = items.len();
+                let evidence: Vec<_> = items.iter().map(|(t, e)| (*t, e.clone())).collect();
+                self.bursts.insert(key.clone(), ev.time);
+                let what = format!(
+                    "{src} called NetrServerAuthenticate {n} times on {dc} within two minutes: \
+                     the brute force of an all-zero credential that Zerologon needs (a machine \
+                     sets up its secure channel with one call)"
+                );
+                let mut alert = alert(ev, cx, Severity::High, None, what);
+                for (t, e) in &evidence {
+                    alert.add_evidence_ref(e, *t);
+                }
+                cx.emit(&key, alert);
+            }
+            NETR_SERVER_PASSWORD_SET2 if self.bursts.contains(&key, ev.time) => {
+                let what = format!(
+                    "{src} called NetrServerPasswordSet2 on {dc} right after a burst of \
+                     Netlogon authentications: the exploit setting the DC's machine password \
+                     to empty"
+                );
+                let alert = alert(ev, cx, Severity::Critical, None, what);
+                cx.emit(&key, alert);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// MS-NRPC operation numbers.
+const NETR_SERVER_AUTHENTICATE: u16 = 5;
+const NETR_SERVER_AUTHENTICATE2: u16 = 15;
+const NETR_SERVER_AUTHENTICATE3: u16 = 26;
+const NETR_SERVER_PASSWORD_SET2: u16 = 30;
 
 fn raise(
     ev: &IdentityEvent,
@@ -348,5 +416,46 @@ mod tests {
             "/account:",
         );
         assert_eq!(a.map(|a| a.name), Some("MORDORDC$".to_string()));
+    }
+
+    fn netlogon(secs: i64, client: &str, opnum: u16) -> IdentityEvent {
+        wire(
+            secs,
+            "10.0.0.10",
+            client,
+            EventKind::RpcCall {
+                interface: "netlogon".into(),
+                opnum,
+                operation: None,
+                pipe: None,
+                sealed: false,
+            },
+        )
+    }
+
+    #[test]
+    fn captured_authentication_burst_and_password_set_alert() {
+        let mut events = Vec::new();
+        for i in 0..300 {
+            events.push(netlogon(i / 10, "10.0.0.66", 4));
+            events.push(netlogon(i / 10, "10.0.0.66", 26));
+        }
+        events.push(netlogon(40, "10.0.0.66", 30));
+        let alerts = run(Box::<Zerologon>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].severity, Severity::Critical);
+    }
+
+    #[test]
+    fn captured_secure_channel_setups_are_benign() {
+        // Each member sets up its channel once; a password change on an established channel.
+        let mut events = Vec::new();
+        for h in 0..30 {
+            let client = format!("10.0.1.{h}");
+            events.push(netlogon(h, &client, 4));
+            events.push(netlogon(h, &client, 26));
+            events.push(netlogon(h + 1, &client, 30));
+        }
+        assert!(run(Box::<Zerologon>::default(), &events).is_empty());
     }
 }
