@@ -23,6 +23,11 @@
 //! accounts (management servers). Registering a task on another machine is also legitimate
 //! administration, so a network-session registration whose action is not a shell one-liner is
 //! medium severity; the legacy AT service pipe and shell one-liners are high.
+//!
+//! On the wire: task scheduler calls from another host ([`EventKind::RpcCall`]):
+//! `ITaskSchedulerService` `SchRpcRegisterTask` (1), `SchRpcRun` (12), `SchRpcEnableTask` (19),
+//! and the legacy `atsvc` `NetrJobAdd` (0). Reading tasks (`SchRpcRetrieveTask`, enumeration)
+//! does not alert; calls from one host to one server join one alert.
 
 use super::remote_exec_service::suspicious_command;
 use super::{clipped, exe_name, is_shell_or_script_host, names_other_machine};
@@ -85,6 +90,12 @@ impl Detector for SchedTaskRemote {
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
         match &ev.kind {
+            EventKind::RpcCall {
+                interface,
+                opnum,
+                operation,
+                ..
+            } => task_call(ev, cx, interface, *opnum, operation.as_deref()),
             EventKind::Logon { .. } => {
                 let Some(key) = self.sessions.observe(ev) else {
                     return;
@@ -449,6 +460,56 @@ fn raise(cx: &mut Context<'_>, task: &IdentityEvent, origin: Origin<'_>) {
     cx.emit(&key, alert);
 }
 
+/// A captured task scheduler call that registers or runs a task.
+fn task_call(
+    ev: &IdentityEvent,
+    cx: &mut Context<'_>,
+    interface: &str,
+    opnum: u16,
+    operation: Option<&str>,
+) {
+    let (default_op, what) = match (interface, opnum) {
+        ("itaskschedulerservice", 1) => ("SchRpcRegisterTask", "registered a scheduled task"),
+        ("itaskschedulerservice", 12) => ("SchRpcRun", "ran a scheduled task"),
+        ("itaskschedulerservice", 19) => ("SchRpcEnableTask", "enabled a scheduled task"),
+        ("atsvc", 0) => ("NetrJobAdd", "added an at job"),
+        _ => return,
+    };
+    let Some(src) = &ev.source else { return };
+    if ev.source_is_local() {
+        return;
+    }
+    let server = ev
+        .observer
+        .clone()
+        .unwrap_or_else(|| "a server".to_string());
+    let who = ev
+        .actor
+        .as_ref()
+        .map_or_else(|| src.to_string(), |a| a.to_string());
+    let op = operation.unwrap_or(default_op);
+    let mut alert = Alert::new(AlertKind::SchedTaskRemote, Severity::High, ev)
+        .title(format!("Scheduled task registered on {server} from {src}"))
+        .target(server.clone())
+        .description(format!(
+            "{who} {what} on {server} over the network ({op}, from {src}){}. Registering a task \
+             on another machine is how atexec, `schtasks /S` and `at \\\\host` run commands \
+             remotely.",
+            if ev.outcome.is_failure() {
+                "; the server refused it, the attempt is the evidence"
+            } else {
+                ""
+            }
+        ))
+        .remediation(REMEDIATION)
+        .source(src);
+    if let Some(a) = &ev.actor {
+        alert = alert.actor(a, cx.entities.is_sensitive_account(a));
+    }
+    alert = alert.observer(&server, cx.entities.observer_is_dc(ev));
+    cx.emit(&format!("wire|{}|{server}", src.key()), alert);
+}
+
 const REMEDIATION: &str = "Confirm with the account's owner that the task was planned \
     administration. If not, delete the task, look at what it ran and where its output went, \
     isolate the machine the request came from, reset the credentials used, and restrict remote \
@@ -662,5 +723,43 @@ mod tests {
             Some("/C tasklist > %windir%\\Temp\\CYAlyNSS.tmp 2>&1")
         );
         assert_eq!(xml_element("<Task/>", "Command"), None);
+    }
+
+    fn task_rpc(secs: i64, client: &str, interface: &str, opnum: u16) -> IdentityEvent {
+        let mut e = wire(
+            secs,
+            "10.0.0.20",
+            client,
+            EventKind::RpcCall {
+                interface: interface.into(),
+                opnum,
+                operation: None,
+                pipe: Some("atsvc".into()),
+                sealed: false,
+            },
+        );
+        e.actor = Some(acct("jnguyen"));
+        e
+    }
+
+    #[test]
+    fn captured_remote_task_registration_alerts_once() {
+        let events = [
+            task_rpc(0, "10.0.0.50", "itaskschedulerservice", 1),
+            task_rpc(1, "10.0.0.50", "itaskschedulerservice", 12),
+        ];
+        let alerts = run(Box::<SchedTaskRemote>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert!(alerts[0].description.contains("SchRpcRegisterTask"));
+    }
+
+    #[test]
+    fn captured_task_reads_and_local_calls_are_benign() {
+        let events = [
+            task_rpc(0, "10.0.0.50", "itaskschedulerservice", 2),
+            task_rpc(1, "10.0.0.50", "itaskschedulerservice", 7),
+            task_rpc(2, "10.0.0.20", "itaskschedulerservice", 1),
+        ];
+        assert!(run(Box::<SchedTaskRemote>::default(), &events).is_empty());
     }
 }
