@@ -59,7 +59,7 @@ pub fn all() -> Vec<Box<dyn Detector>> {
         Box::new(dns_recon::DnsRecon),
         Box::new(dpapi_backup_key::DpapiBackupKey),
         Box::new(forced_auth_coercion::ForcedAuthCoercion::default()),
-        Box::new(golden_ticket::GoldenTicket),
+        Box::<golden_ticket::GoldenTicket>::default(),
         Box::new(gpo_change::GpoChange),
         Box::new(honeytoken_activity::HoneytokenActivity),
         Box::new(kerberoasting::Kerberoasting::default()),
