@@ -13,10 +13,15 @@
 //!   `rampart scan` against a parse-only baseline (the `evtx` crate rendering every record to
 //!   JSON, in a child `xtask parse-only` process) — wall time, peak RSS, records/s and MB/s,
 //!   median of `--runs`. It only prints numbers; it never asserts on them.
+//! - `cargo xtask bench-net` builds a capture of `--size-mb` (1 GB by default) from the lab's
+//!   recorded captures, replicated with each copy's clients on their own address, and measures
+//!   `rampart scan` on it against `tshark -r` with the same protocols dissected: wall time, CPU,
+//!   peak RSS, packets/s and MB/s, and the throughput ratio. It only prints numbers.
 //!
 //! `cargo xtask <command> --help` lists the options.
 
 mod bench;
+mod bench_net;
 mod labels;
 mod parse_only;
 mod proc;
@@ -46,6 +51,8 @@ enum Cmd {
     Scoreboard(scoreboard::Args),
     /// Measure `rampart scan` throughput and memory against a parse-only evtx baseline.
     Bench(bench::Args),
+    /// Measure `rampart scan` on a large capture against `tshark -r` dissecting the same protocols.
+    BenchNet(bench_net::Args),
     /// (internal) Parse EVTX files to JSON with the evtx crate and report counts as JSON.
     #[command(hide = true)]
     ParseOnly(parse_only::Args),
@@ -56,6 +63,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Scoreboard(a) => scoreboard::run(a),
         Cmd::Bench(a) => bench::run(a),
+        Cmd::BenchNet(a) => bench_net::run(a),
         Cmd::ParseOnly(a) => parse_only::run(a),
     };
     match result {
