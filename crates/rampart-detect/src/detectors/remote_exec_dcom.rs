@@ -21,11 +21,18 @@
 //! no program of their own; a file holding only `explorer.exe`'s network connections (Sysmon 3)
 //! is too thin to tell from ordinary Explorer traffic and is not caught, nor is a source-side
 //! PowerShell script-block log (4103/4104, not read by Rampart).
+//!
+//! On the wire: a remote DCOM activation (`IRemoteSCMActivator::RemoteCreateInstance`, opnum 4,
+//! or `IActivation::RemoteActivation`) from another host followed within
+//! [`WIRE_WINDOW_SECS`] seconds by `IDispatch::Invoke` (opnum 6) from the same host to the same
+//! server, with no WMI interface used in between: a scriptable object created remotely and
+//! driven through automation (MMC20.Application `ExecuteShellCommand`, ShellWindows,
+//! Excel `RegisterXLL`). WMI activates through DCOM too and is `remote_exec_wmi`'s.
 
 use super::{clipped, exe_name, is_shell_or_script_host};
 use crate::engine::{Context, Detector};
 use crate::sessions::{host_key, ProcessImages, ReportedProcesses};
-use crate::state::KeyedWindows;
+use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, EventKind, Evidence, Host, IdentityEvent, Severity};
 
@@ -84,7 +91,14 @@ pub struct RemoteExecDcom {
     reported: ReportedProcesses,
     /// Activations already reported (by their record), with how much corroboration was told.
     raised: KeyedWindows<Evidence, usize>,
+    /// Per (client, server) on the wire: remote activations.
+    wire_activations: KeyedWindows<String, Evidence>,
+    /// (client, server) pairs seen using WMI interfaces.
+    wire_wmi: RecentSet<String>,
 }
+
+/// How long after a captured activation an automation call belongs to it.
+pub const WIRE_WINDOW_SECS: i64 = 300;
 
 impl Default for RemoteExecDcom {
     fn default() -> Self {
@@ -94,6 +108,67 @@ impl Default for RemoteExecDcom {
             user_logons: KeyedWindows::new(Duration::seconds(60), 5_000, 32),
             reported: ReportedProcesses::new(10_000),
             raised: KeyedWindows::new(Duration::minutes(30), 10_000, 1),
+            wire_activations: KeyedWindows::new(Duration::seconds(WIRE_WINDOW_SECS), 10_000, 16),
+            wire_wmi: RecentSet::new(Duration::seconds(WIRE_WINDOW_SECS), 10_000),
+        }
+    }
+}
+
+impl RemoteExecDcom {
+    /// A captured DCOM call.
+    fn dcom_call(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>, interface: &str, opnum: u16) {
+        let Some(src) = &ev.source else { return };
+        if ev.source_is_local() {
+            return;
+        }
+        let server = ev.observer.clone().unwrap_or_else(|| "a host".to_string());
+        let key = format!("{}|{server}", src.key());
+        match (interface, opnum) {
+            ("iremotescmactivator", 4) | ("iactivation", 0) => {
+                self.wire_activations
+                    .push(key, ev.time, ev.evidence.clone());
+            }
+            (i, _) if i.starts_with("iwbem") => self.wire_wmi.insert(key, ev.time),
+            ("idispatch", 6) => {
+                if self.wire_wmi.contains(&key, ev.time) {
+                    return;
+                }
+                let Some(activations) = self.wire_activations.get(&key) else {
+                    return;
+                };
+                let Some((t, first)) = activations.iter().find(|(t, _)| {
+                    *t <= ev.time && ev.time - *t <= Duration::seconds(WIRE_WINDOW_SECS)
+                }) else {
+                    return;
+                };
+                let (t, first) = (*t, first.clone());
+                let who = ev
+                    .actor
+                    .as_ref()
+                    .map_or_else(|| src.to_string(), |a| a.to_string());
+                let mut alert = Alert::new(AlertKind::RemoteExecDcom, Severity::Medium, ev)
+                    .title(format!("Remote DCOM automation on {server} from {src}"))
+                    .target(server.clone())
+                    .source(src)
+                    .description(format!(
+                        "{who} created a COM object on {server} remotely (DCOM activation from \
+                         {src}) and drove it through IDispatch::Invoke: how MMC20.Application, \
+                         ShellWindows, ShellBrowserWindow and Excel are used to run commands on \
+                         another machine."
+                    ))
+                    .remediation(
+                        "Find the process on the source host and what the object started on the \
+                         target (mmc.exe, explorer.exe, excel.exe children). Restrict remote DCOM \
+                         launch permissions (dcomcnfg) to administrators who need them.",
+                    );
+                if let Some(a) = &ev.actor {
+                    alert = alert.actor(a, cx.entities.is_sensitive_account(a));
+                }
+                alert.add_evidence_ref(&first, t);
+                alert = alert.observer(&server, cx.entities.observer_is_dc(ev));
+                cx.emit(&format!("wire|{key}"), alert);
+            }
+            _ => {}
         }
     }
 }
@@ -113,6 +188,13 @@ impl Detector for RemoteExecDcom {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        if let EventKind::RpcCall {
+            interface, opnum, ..
+        } = &ev.kind
+        {
+            self.dcom_call(ev, cx, interface, *opnum);
+            return;
+        }
         let Some(host) = host_key(ev) else { return };
         match &ev.kind {
             EventKind::ProcessCreated {
@@ -516,5 +598,51 @@ mod tests {
             net(4, "C:\\Windows\\explorer.exe", "10.0.2.17", 58172),
         ];
         assert!(run(Box::<RemoteExecDcom>::default(), &events).is_empty());
+    }
+
+    fn dcom(secs: i64, client: &str, interface: &str, opnum: u16) -> IdentityEvent {
+        wire(
+            secs,
+            "10.0.0.20",
+            client,
+            EventKind::RpcCall {
+                interface: interface.into(),
+                opnum,
+                operation: None,
+                pipe: None,
+                sealed: true,
+            },
+        )
+    }
+
+    #[test]
+    fn captured_activation_then_automation_alerts() {
+        let alerts = run(
+            Box::<RemoteExecDcom>::default(),
+            &[
+                dcom(0, "10.0.0.50", "iremotescmactivator", 4),
+                dcom(2, "10.0.0.50", "idispatch", 5),
+                dcom(3, "10.0.0.50", "idispatch", 6),
+                dcom(4, "10.0.0.50", "idispatch", 6),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+    }
+
+    #[test]
+    fn captured_wmi_and_automation_without_activation_are_benign() {
+        let alerts = run(
+            Box::<RemoteExecDcom>::default(),
+            &[
+                // WMI: activation, WMI login, then calls.
+                dcom(0, "10.0.0.50", "iremotescmactivator", 4),
+                dcom(1, "10.0.0.50", "iwbemlevel1login", 6),
+                dcom(2, "10.0.0.50", "idispatch", 6),
+                // Automation on an object activated long ago.
+                dcom(0, "10.0.0.51", "iremotescmactivator", 4),
+                dcom(1000, "10.0.0.51", "idispatch", 6),
+            ],
+        );
+        assert!(alerts.is_empty(), "{alerts:?}");
     }
 }

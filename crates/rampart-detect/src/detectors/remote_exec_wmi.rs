@@ -25,6 +25,12 @@
 //!
 //! Labelled samples not caught, by design: a lone Sysmon 1 of `cmd.exe` starting `execute.bat`
 //! under `cmd.exe` (no WMI process in sight; that pattern is impacket `smbexec`'s).
+//!
+//! On the wire: `IWbemServices::ExecMethod`/`ExecMethodAsync` (opnums 24, 25) called from
+//! another host ([`EventKind::RpcCall`], interface `iwbemservices`): a WMI method run remotely,
+//! which is how wmiexec, `wmic /node` and Invoke-WmiMethod start processes
+//! (`Win32_Process.Create`). The DCOM stub is usually sealed, so the method's name is not
+//! visible; queries (`ExecQuery`, enumeration) and logins alone do not alert.
 
 use super::remote_exec_service::suspicious_command;
 use super::{clipped, exe_name, is_shell_or_script_host, names_other_machine};
@@ -70,6 +76,38 @@ impl Default for RemoteExecWmi {
     }
 }
 
+/// A captured remote `IWbemServices::ExecMethod`.
+fn wmi_call(ev: &IdentityEvent, cx: &mut Context<'_>) {
+    let Some(src) = &ev.source else { return };
+    if ev.source_is_local() {
+        return;
+    }
+    let server = ev.observer.clone().unwrap_or_else(|| "a host".to_string());
+    let who = ev
+        .actor
+        .as_ref()
+        .map_or_else(|| src.to_string(), |a| a.to_string());
+    let mut alert = Alert::new(AlertKind::RemoteExecWmi, Severity::High, ev)
+        .title(format!("Remote WMI execution on {server} from {src}"))
+        .target(server.clone())
+        .source(src)
+        .description(format!(
+            "{who} called IWbemServices::ExecMethod on {server} over DCOM from {src}: a WMI \
+             method run from another machine, which is how wmiexec, `wmic /node:` and \
+             Invoke-WmiMethod start processes there (Win32_Process.Create)."
+        ))
+        .remediation(
+            "Find the process on the source host and what ran on the target (WmiPrvSE.exe \
+             children). If it was not an administrator's planned action, isolate both hosts and \
+             reset the credentials used.",
+        );
+    if let Some(a) = &ev.actor {
+        alert = alert.actor(a, cx.entities.is_sensitive_account(a));
+    }
+    alert = alert.observer(&server, cx.entities.observer_is_dc(ev));
+    cx.emit(&format!("wire|{}|{server}", src.key()), alert);
+}
+
 /// Why a WMI child is taken for a remote caller's command.
 enum Why<'a> {
     Session(&'a NetworkSession),
@@ -88,6 +126,9 @@ impl Detector for RemoteExecWmi {
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
         match &ev.kind {
+            EventKind::RpcCall {
+                interface, opnum, ..
+            } if interface == "iwbemservices" && matches!(opnum, 24 | 25) => wmi_call(ev, cx),
             EventKind::Logon { .. } => self.on_logon(ev, cx),
             EventKind::ProcessCreated { .. } => {
                 self.processes.observe(ev);
@@ -661,5 +702,47 @@ mod tests {
             node_argument("wmic /node:\"a\",\"b\" process"),
             Some("\"a\",\"b\"")
         );
+    }
+
+    fn wbem(secs: i64, client: &str, opnum: u16) -> IdentityEvent {
+        wire(
+            secs,
+            "10.0.0.20",
+            client,
+            EventKind::RpcCall {
+                interface: "iwbemservices".into(),
+                opnum,
+                operation: None,
+                pipe: None,
+                sealed: true,
+            },
+        )
+    }
+
+    #[test]
+    fn captured_remote_exec_method_alerts_once() {
+        let alerts = run(
+            Box::<RemoteExecWmi>::default(),
+            &[
+                wbem(0, "10.0.0.50", 6),
+                wbem(1, "10.0.0.50", 24),
+                wbem(2, "10.0.0.50", 24),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].count, 2);
+    }
+
+    #[test]
+    fn captured_wmi_queries_are_benign() {
+        let alerts = run(
+            Box::<RemoteExecWmi>::default(),
+            &[
+                wbem(0, "10.0.0.50", 20),
+                wbem(1, "10.0.0.50", 18),
+                wbem(2, "10.0.0.20", 24),
+            ],
+        );
+        assert!(alerts.is_empty(), "{alerts:?}");
     }
 }
