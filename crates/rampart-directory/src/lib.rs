@@ -1,0 +1,3 @@
+//! The directory as Rampart sees it.
+
+pub mod posture;
