@@ -10,14 +10,131 @@
 //! AD CS, no trusts, no DC configuration supplied — rather than pass: a pass must mean the
 //! condition was looked for and is absent.
 
+mod acl;
 pub mod dc_config;
+pub mod privilege;
 pub mod report;
+#[cfg(test)]
+pub(crate) mod testkit;
+
+// checks:begin
+mod admins_delegatable;
+mod adminsdholder_write;
+mod asrep_roastable;
+mod constrained_delegation_protocol_transition;
+mod dcsync_non_admin;
+mod delegation_to_dc_services;
+mod domain_functional_level;
+mod domain_root_control;
+mod dormant_privileged_accounts;
+mod force_change_password_admins;
+mod gpo_write_non_admin;
+mod honeytoken_absent;
+mod kerberoastable_privileged;
+mod kerberoastable_users;
+mod krbtgt_password_age;
+mod large_privileged_group;
+mod machine_account_quota;
+mod min_password_length_below_14;
+mod min_pwd_age_zero;
+mod no_lockout_policy;
+mod password_never_expires;
+mod password_not_required;
+mod privileged_service_account;
+mod protected_users_unused;
+mod rbcd_on_sensitive_objects;
+mod reversible_password_encryption;
+mod short_min_password_length;
+mod stale_admincount;
+mod stale_computers;
+mod stale_user_accounts;
+mod unconstrained_delegation;
+mod unsafe_acl_privileged;
+mod weak_kerberos_encryption;
+// checks:end
 
 pub use dc_config::{ChannelBinding, DcConfig, DcSettings};
 pub use rampart_core::Severity;
 
+use crate::model::Directory;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+/// One posture check: what it is ([`CheckInfo`]) and how it decides.
+pub trait Check: Send + Sync {
+    fn info(&self) -> &'static CheckInfo;
+    /// Must not panic on any snapshot; returns `not_applicable` when the snapshot cannot say.
+    fn run(&self, dir: &Directory, cx: &PostureContext) -> CheckResult;
+}
+
+/// Every check, in catalogue order. **To add a check**: create its file, list it here.
+pub fn all() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(admins_delegatable::AdminsDelegatable),
+        Box::new(adminsdholder_write::AdminSdHolderWrite),
+        Box::new(asrep_roastable::AsrepRoastable),
+        Box::new(
+            constrained_delegation_protocol_transition::ConstrainedDelegationProtocolTransition,
+        ),
+        Box::new(dcsync_non_admin::DcsyncNonAdmin),
+        Box::new(delegation_to_dc_services::DelegationToDcServices),
+        Box::new(domain_functional_level::DomainFunctionalLevel),
+        Box::new(domain_root_control::DomainRootControl),
+        Box::new(dormant_privileged_accounts::DormantPrivilegedAccounts),
+        Box::new(force_change_password_admins::ForceChangePasswordAdmins),
+        Box::new(gpo_write_non_admin::GpoWriteNonAdmin),
+        Box::new(honeytoken_absent::HoneytokenAbsent),
+        Box::new(kerberoastable_privileged::KerberoastablePrivileged),
+        Box::new(kerberoastable_users::KerberoastableUsers),
+        Box::new(krbtgt_password_age::KrbtgtPasswordAge),
+        Box::new(large_privileged_group::LargePrivilegedGroup),
+        Box::new(machine_account_quota::MachineAccountQuota),
+        Box::new(min_password_length_below_14::MinPasswordLengthBelow14),
+        Box::new(min_pwd_age_zero::MinPwdAgeZero),
+        Box::new(no_lockout_policy::NoLockoutPolicy),
+        Box::new(password_never_expires::PasswordNeverExpires),
+        Box::new(password_not_required::PasswordNotRequired),
+        Box::new(privileged_service_account::PrivilegedServiceAccount),
+        Box::new(protected_users_unused::ProtectedUsersUnused),
+        Box::new(rbcd_on_sensitive_objects::RbcdOnSensitiveObjects),
+        Box::new(reversible_password_encryption::ReversiblePasswordEncryption),
+        Box::new(short_min_password_length::ShortMinPasswordLength),
+        Box::new(stale_admincount::StaleAdminCount),
+        Box::new(stale_computers::StaleComputers),
+        Box::new(stale_user_accounts::StaleUserAccounts),
+        Box::new(unconstrained_delegation::UnconstrainedDelegation),
+        Box::new(unsafe_acl_privileged::UnsafeAclPrivileged),
+        Box::new(weak_kerberos_encryption::WeakKerberosEncryption),
+    ]
+}
+
+/// Runs every check of [`all`] over the snapshot.
+pub fn assess(dir: &Directory, cx: &PostureContext) -> Report {
+    let checks = all();
+    let domains = dir.domains.iter().map(|d| d.dns_name.clone()).collect();
+    Report::from_results(
+        cx.now,
+        domains,
+        checks.iter().map(|c| (c.info(), c.run(dir, cx))),
+    )
+}
+
+/// The time a snapshot describes: when collection finished, else the newest time stamp in it
+/// (an LDIF export carries none of its own), else `fallback`.
+pub fn snapshot_time(dir: &Directory, fallback: DateTime<Utc>) -> DateTime<Utc> {
+    if let Some(t) = dir.collected_at {
+        return t;
+    }
+    dir.users
+        .iter()
+        .chain(dir.computers.iter())
+        .flat_map(|p| [p.last_logon_timestamp, p.pwd_last_set, p.when_created])
+        .chain(dir.groups.iter().map(|g| g.when_created))
+        .chain(dir.domains.iter().map(|d| d.when_created))
+        .flatten()
+        .max()
+        .unwrap_or(fallback)
+}
 
 /// What part of the domain a check is about (the sections of the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
