@@ -7,8 +7,11 @@
 //! the directory (posture checks, attack paths, the detectors' entity facts): fields are added,
 //! never renamed.
 
+pub mod entry;
+pub mod ldif;
 pub mod model;
 pub mod sd;
 pub mod time;
 
 pub use model::*;
+pub use sd::{ObjectKind, Right};
