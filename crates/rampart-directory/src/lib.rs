@@ -8,9 +8,11 @@
 //! never renamed.
 
 pub mod entry;
+pub mod graph;
 pub mod ldif;
 pub mod model;
 pub mod sd;
+pub mod sensitive;
 pub mod time;
 
 pub use model::*;
