@@ -7,9 +7,14 @@
 //! the directory (posture checks, attack paths, the detectors' entity facts): fields are added,
 //! never renamed.
 
+pub mod entry;
+pub mod graph;
+pub mod ldif;
 pub mod model;
 pub mod posture;
 pub mod sd;
+pub mod sensitive;
 pub mod time;
 
 pub use model::*;
+pub use sd::{ObjectKind, Right};

@@ -675,3 +675,329 @@ fn denies(m: u32, right: Right) -> bool {
     };
     m & need != 0
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sid_bytes(s: &str) -> Vec<u8> {
+        let parts: Vec<u64> = s
+            .trim_start_matches("S-1-")
+            .split('-')
+            .map(|p| p.parse().expect("number"))
+            .collect();
+        let mut b = vec![1u8, (parts.len() - 1) as u8];
+        b.extend_from_slice(&parts[0].to_be_bytes()[2..]);
+        for p in &parts[1..] {
+            b.extend_from_slice(&(*p as u32).to_le_bytes());
+        }
+        b
+    }
+
+    fn guid_bytes(g: &str) -> Vec<u8> {
+        let h: Vec<u8> = g
+            .replace('-', "")
+            .as_bytes()
+            .chunks(2)
+            .map(|c| u8::from_str_radix(std::str::from_utf8(c).expect("hex"), 16).expect("hex"))
+            .collect();
+        let mut b = vec![h[3], h[2], h[1], h[0], h[5], h[4], h[7], h[6]];
+        b.extend_from_slice(&h[8..]);
+        b
+    }
+
+    struct A<'a> {
+        t: u8,
+        flags: u8,
+        mask: u32,
+        ot: Option<&'a str>,
+        iot: Option<&'a str>,
+        sid: &'a str,
+    }
+
+    fn ace(a: &A<'_>) -> Vec<u8> {
+        let mut body = a.mask.to_le_bytes().to_vec();
+        if a.t >= 5 {
+            let f = u32::from(a.ot.is_some()) | (u32::from(a.iot.is_some()) << 1);
+            body.extend_from_slice(&f.to_le_bytes());
+            if let Some(g) = a.ot {
+                body.extend(guid_bytes(g));
+            }
+            if let Some(g) = a.iot {
+                body.extend(guid_bytes(g));
+            }
+        }
+        body.extend(sid_bytes(a.sid));
+        let mut b = vec![a.t, a.flags];
+        b.extend_from_slice(&((body.len() + 4) as u16).to_le_bytes());
+        b.extend(body);
+        b
+    }
+
+    fn descriptor(owner: &str, aces: &[A<'_>]) -> Vec<u8> {
+        let owner = sid_bytes(owner);
+        let mut acl_body = Vec::new();
+        for a in aces {
+            acl_body.extend(ace(a));
+        }
+        let mut acl = vec![4u8, 0];
+        acl.extend_from_slice(&((acl_body.len() + 8) as u16).to_le_bytes());
+        acl.extend_from_slice(&(aces.len() as u16).to_le_bytes());
+        acl.extend_from_slice(&[0, 0]);
+        acl.extend(acl_body);
+        let mut b = vec![1u8, 0];
+        b.extend_from_slice(&(SE_SELF_RELATIVE | SE_DACL_PRESENT).to_le_bytes());
+        b.extend_from_slice(&20u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&((20 + owner.len()) as u32).to_le_bytes());
+        b.extend(owner);
+        b.extend(acl);
+        b
+    }
+
+    const U: &str = "S-1-5-21-1-2-3-1105";
+    const DA: &str = "S-1-5-21-1-2-3-512";
+
+    fn rights(sd: &[u8], kind: ObjectKind) -> Vec<(String, Right)> {
+        let sd = parse(sd).expect("parse");
+        grants(
+            &sd,
+            &Target {
+                kind,
+                laps: false,
+                laps_attributes: &[],
+            },
+        )
+        .into_iter()
+        .map(|g| (g.trustee, g.right))
+        .collect()
+    }
+
+    fn a(t: u8, flags: u8, mask: u32, ot: Option<&'static str>, sid: &'static str) -> A<'static> {
+        A {
+            t,
+            flags,
+            mask,
+            ot,
+            iot: None,
+            sid,
+        }
+    }
+
+    #[test]
+    fn sids_and_guids() {
+        let b = sid_bytes("S-1-5-21-1287229808-3540844513-2492091382-1105");
+        assert_eq!(
+            parse_sid(&b).expect("sid"),
+            "S-1-5-21-1287229808-3540844513-2492091382-1105"
+        );
+        assert_eq!(
+            parse_sid(&sid_bytes("S-1-5-32-544")).expect("sid"),
+            "S-1-5-32-544"
+        );
+        assert!(parse_sid(&b[..b.len() - 1]).is_err());
+        assert_eq!(
+            parse_guid(&guid_bytes(guid::MEMBER)).as_deref(),
+            Some(guid::MEMBER)
+        );
+    }
+
+    #[test]
+    fn generic_rights_mapped_and_raw() {
+        let sd = descriptor(
+            DA,
+            &[
+                a(0, 0, mask::GENERIC_ALL, None, U),
+                a(0, 0, mask::GENERIC_WRITE, None, "S-1-5-21-1-2-3-1106"),
+                a(
+                    0,
+                    0,
+                    mask::GENERIC_WRITE_MAPPED,
+                    None,
+                    "S-1-5-21-1-2-3-1107",
+                ),
+            ],
+        );
+        let r = rights(&sd, ObjectKind::Group);
+        assert_eq!(
+            r,
+            vec![
+                (U.to_string(), Right::GenericAll),
+                ("S-1-5-21-1-2-3-1106".to_string(), Right::GenericWrite),
+                ("S-1-5-21-1-2-3-1107".to_string(), Right::GenericWrite),
+                (DA.to_string(), Right::Owns),
+            ]
+        );
+    }
+
+    #[test]
+    fn object_rights_by_guid_and_class() {
+        let sd = descriptor(
+            DA,
+            &[
+                a(5, 0, mask::WRITE_PROPERTY, Some(guid::MEMBER), U),
+                a(5, 0, mask::SELF, Some(guid::MEMBER), U),
+                a(
+                    5,
+                    0,
+                    mask::CONTROL_ACCESS,
+                    Some(guid::USER_FORCE_CHANGE_PASSWORD),
+                    U,
+                ),
+                a(
+                    5,
+                    0,
+                    mask::WRITE_PROPERTY,
+                    Some(guid::KEY_CREDENTIAL_LINK),
+                    U,
+                ),
+                a(
+                    5,
+                    0,
+                    mask::WRITE_PROPERTY,
+                    Some(guid::SERVICE_PRINCIPAL_NAME),
+                    U,
+                ),
+                a(5, 0, mask::CONTROL_ACCESS, None, U),
+            ],
+        );
+        let names = |k| -> Vec<Right> {
+            let mut v: Vec<Right> = rights(&sd, k).into_iter().map(|(_, r)| r).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(ObjectKind::Group), {
+            let mut v = vec![
+                Right::Owns,
+                Right::AddMember,
+                Right::AddSelf,
+                Right::AllExtendedRights,
+            ];
+            v.sort();
+            v
+        });
+        assert_eq!(names(ObjectKind::User), {
+            let mut v = vec![
+                Right::Owns,
+                Right::ForceChangePassword,
+                Right::AllExtendedRights,
+                Right::WriteSpn,
+                Right::AddKeyCredentialLink,
+            ];
+            v.sort();
+            v
+        });
+    }
+
+    #[test]
+    fn deny_inherit_only_and_other_class_do_not_grant() {
+        let sd = descriptor(
+            DA,
+            &[
+                // deny WriteDacl first: the later GenericAll gives everything but WriteDacl
+                a(1, 0, mask::WRITE_DACL, None, U),
+                a(0, ace_flags::INHERITED, mask::GENERIC_ALL_MAPPED, None, U),
+                // inherit-only: for children only
+                a(
+                    0,
+                    ace_flags::INHERIT_ONLY | ace_flags::CONTAINER_INHERIT,
+                    mask::WRITE_OWNER,
+                    None,
+                    "S-1-5-21-1-2-3-1200",
+                ),
+                // an object ACE for user objects does not apply to a group
+                A {
+                    t: 5,
+                    flags: ace_flags::INHERITED,
+                    mask: mask::WRITE_DACL,
+                    ot: None,
+                    iot: Some(guid::CLASS_USER),
+                    sid: "S-1-5-21-1-2-3-1201",
+                },
+                // a deny of ForceChangePassword after the allow does not take it away
+                a(
+                    5,
+                    0,
+                    mask::CONTROL_ACCESS,
+                    Some(guid::USER_FORCE_CHANGE_PASSWORD),
+                    "S-1-5-21-1-2-3-1202",
+                ),
+                a(
+                    6,
+                    0,
+                    mask::CONTROL_ACCESS,
+                    Some(guid::USER_FORCE_CHANGE_PASSWORD),
+                    "S-1-5-21-1-2-3-1202",
+                ),
+            ],
+        );
+        let parsed = parse(&sd).expect("parse");
+        let g = grants(
+            &parsed,
+            &Target {
+                kind: ObjectKind::Group,
+                laps: false,
+                laps_attributes: &[],
+            },
+        );
+        let u: Vec<(Right, bool)> = g
+            .iter()
+            .filter(|g| g.trustee == U)
+            .map(|g| (g.right, g.inherited))
+            .collect();
+        assert_eq!(
+            u,
+            vec![
+                (Right::GenericWrite, true),
+                (Right::WriteOwner, true),
+                (Right::AllExtendedRights, true)
+            ]
+        );
+        assert!(!g
+            .iter()
+            .any(|g| g.trustee.ends_with("-1200") || g.trustee.ends_with("-1201")));
+        let user = grants(
+            &parsed,
+            &Target {
+                kind: ObjectKind::User,
+                laps: false,
+                laps_attributes: &[],
+            },
+        );
+        assert!(user
+            .iter()
+            .any(|g| g.trustee.ends_with("-1201") && g.right == Right::WriteDacl));
+        assert!(user
+            .iter()
+            .any(|g| g.trustee.ends_with("-1202") && g.right == Right::ForceChangePassword));
+    }
+
+    #[test]
+    fn every_truncation_and_corruption_is_an_error_not_a_panic() {
+        let sd = descriptor(
+            DA,
+            &[
+                a(5, 0, mask::WRITE_PROPERTY, Some(guid::MEMBER), U),
+                a(0, 0, mask::GENERIC_ALL, None, U),
+            ],
+        );
+        assert!(parse(&sd).is_ok());
+        for n in 0..sd.len() {
+            assert!(parse(&sd[..n]).is_err(), "truncated at {n}");
+        }
+        for i in 0..sd.len() {
+            for v in [0u8, 0x7f, 0xff] {
+                let mut b = sd.clone();
+                b[i] = v;
+                let _ = parse(&b);
+            }
+        }
+        // an ACE count far beyond the buffer
+        let mut b = sd.clone();
+        let acl = 20 + 28;
+        b[acl + 4] = 0xff;
+        b[acl + 5] = 0xff;
+        assert!(parse(&b).is_err());
+    }
+}
