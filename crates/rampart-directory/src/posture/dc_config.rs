@@ -320,6 +320,71 @@ mod samba {
     }
 }
 
+/// Judges one DC setting over the supplied configuration: `judge` returns `None` when the DC's
+/// value is unknown, `Some(Some(why))` for a weak value. Not applicable without configuration
+/// or when no DC's value is known; DCs of the directory the configuration does not cover are
+/// named in the reason.
+pub(crate) fn judge_dcs(
+    dir: &crate::model::Directory,
+    cx: &super::PostureContext,
+    setting: &str,
+    judge: impl Fn(&DcSettings) -> Option<Option<String>>,
+) -> super::CheckResult {
+    let Some(cfg) = &cx.dc_config else {
+        return super::CheckResult::not_applicable(format!(
+            "{setting} is DC configuration, not in the directory; supply it with --dc-config"
+        ));
+    };
+    let mut known = 0;
+    let mut out = Vec::new();
+    for s in &cfg.dcs {
+        let Some(verdict) = judge(s) else { continue };
+        known += 1;
+        if let Some(why) = verdict {
+            let dn = dir
+                .computers
+                .iter()
+                .find(|c| {
+                    c.is_domain_controller()
+                        && (short_name(&c.sam_account_name) == short_name(&s.name)
+                            || c.dns_host_name.as_deref().map(short_name)
+                                == Some(short_name(&s.name)))
+                })
+                .map(|c| c.dn.clone());
+            let source = s
+                .source
+                .as_deref()
+                .map(|x| format!(" ({x})"))
+                .unwrap_or_default();
+            out.push(super::Affected::new(
+                &s.name,
+                dn.as_deref(),
+                format!("{why}{source}"),
+            ));
+        }
+    }
+    if known == 0 {
+        return super::CheckResult::not_applicable(format!(
+            "the DC configuration does not say {setting}"
+        ));
+    }
+    let uncovered: Vec<&str> = dir
+        .computers
+        .iter()
+        .filter(|c| c.is_domain_controller() && cfg.for_dc(&c.sam_account_name).is_none())
+        .map(|c| c.sam_account_name.as_str())
+        .collect();
+    let result = super::CheckResult::from_affected(out);
+    if uncovered.is_empty() {
+        result
+    } else {
+        result.with_reason(format!(
+            "no configuration supplied for {}",
+            uncovered.join(", ")
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,17 +34,22 @@ mod kerberoastable_privileged;
 mod kerberoastable_users;
 mod krbtgt_password_age;
 mod large_privileged_group;
+mod ldap_channel_binding_off;
+mod ldap_signing_not_required;
 mod machine_account_quota;
 mod min_password_length_below_14;
 mod min_pwd_age_zero;
 mod no_lockout_policy;
+mod ntlmv1_allowed;
 mod password_never_expires;
 mod password_not_required;
+mod print_spooler_on_dc;
 mod privileged_service_account;
 mod protected_users_unused;
 mod rbcd_on_sensitive_objects;
 mod reversible_password_encryption;
 mod short_min_password_length;
+mod smb_signing_not_required;
 mod stale_admincount;
 mod stale_computers;
 mod stale_user_accounts;
@@ -88,17 +93,22 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(kerberoastable_users::KerberoastableUsers),
         Box::new(krbtgt_password_age::KrbtgtPasswordAge),
         Box::new(large_privileged_group::LargePrivilegedGroup),
+        Box::new(ldap_channel_binding_off::LdapChannelBindingOff),
+        Box::new(ldap_signing_not_required::LdapSigningNotRequired),
         Box::new(machine_account_quota::MachineAccountQuota),
         Box::new(min_password_length_below_14::MinPasswordLengthBelow14),
         Box::new(min_pwd_age_zero::MinPwdAgeZero),
         Box::new(no_lockout_policy::NoLockoutPolicy),
+        Box::new(ntlmv1_allowed::Ntlmv1Allowed),
         Box::new(password_never_expires::PasswordNeverExpires),
         Box::new(password_not_required::PasswordNotRequired),
+        Box::new(print_spooler_on_dc::PrintSpoolerOnDc),
         Box::new(privileged_service_account::PrivilegedServiceAccount),
         Box::new(protected_users_unused::ProtectedUsersUnused),
         Box::new(rbcd_on_sensitive_objects::RbcdOnSensitiveObjects),
         Box::new(reversible_password_encryption::ReversiblePasswordEncryption),
         Box::new(short_min_password_length::ShortMinPasswordLength),
+        Box::new(smb_signing_not_required::SmbSigningNotRequired),
         Box::new(stale_admincount::StaleAdminCount),
         Box::new(stale_computers::StaleComputers),
         Box::new(stale_user_accounts::StaleUserAccounts),
@@ -119,12 +129,19 @@ pub fn assess(dir: &Directory, cx: &PostureContext) -> Report {
     )
 }
 
-/// The time a snapshot describes: when collection finished, else the newest time stamp in it
-/// (an LDIF export carries none of its own), else `fallback`.
+/// The time a snapshot describes: when collection finished, else [`content_time`], else
+/// `fallback`.
 pub fn snapshot_time(dir: &Directory, fallback: DateTime<Utc>) -> DateTime<Utc> {
-    if let Some(t) = dir.collected_at {
-        return t;
-    }
+    dir.collected_at
+        .or_else(|| content_time(dir))
+        .unwrap_or(fallback)
+}
+
+/// The newest time stamp the snapshot's objects carry (last logons, password changes,
+/// creations): the best estimate of when an export was taken when nothing else records it.
+/// An LDIF file says nothing about its own time, and judging an old export by today's date
+/// would make every account in it look stale.
+pub fn content_time(dir: &Directory) -> Option<DateTime<Utc>> {
     dir.users
         .iter()
         .chain(dir.computers.iter())
@@ -133,7 +150,6 @@ pub fn snapshot_time(dir: &Directory, fallback: DateTime<Utc>) -> DateTime<Utc> 
         .chain(dir.domains.iter().map(|d| d.when_created))
         .flatten()
         .max()
-        .unwrap_or(fallback)
 }
 
 /// What part of the domain a check is about (the sections of the report).
