@@ -11,6 +11,7 @@
 //! condition was looked for and is absent.
 
 mod acl;
+mod adcs;
 pub mod dc_config;
 pub mod privilege;
 pub mod report;
@@ -18,6 +19,10 @@ pub mod report;
 pub(crate) mod testkit;
 
 // checks:begin
+mod adcs_esc1;
+mod adcs_esc2;
+mod adcs_esc3;
+mod adcs_esc4;
 mod admins_delegatable;
 mod adminsdholder_write;
 mod asrep_roastable;
@@ -33,6 +38,7 @@ mod honeytoken_absent;
 mod kerberoastable_privileged;
 mod kerberoastable_users;
 mod krbtgt_password_age;
+mod laps_absent;
 mod large_privileged_group;
 mod ldap_channel_binding_off;
 mod ldap_signing_not_required;
@@ -49,10 +55,13 @@ mod protected_users_unused;
 mod rbcd_on_sensitive_objects;
 mod reversible_password_encryption;
 mod short_min_password_length;
+mod sid_history;
+mod sid_history_privileged;
 mod smb_signing_not_required;
 mod stale_admincount;
 mod stale_computers;
 mod stale_user_accounts;
+mod trust_sid_filtering;
 mod unconstrained_delegation;
 mod unsafe_acl_privileged;
 mod weak_kerberos_encryption;
@@ -75,6 +84,10 @@ pub trait Check: Send + Sync {
 /// Every check, in catalogue order. **To add a check**: create its file, list it here.
 pub fn all() -> Vec<Box<dyn Check>> {
     vec![
+        Box::new(adcs_esc1::AdcsEsc1),
+        Box::new(adcs_esc2::AdcsEsc2),
+        Box::new(adcs_esc3::AdcsEsc3),
+        Box::new(adcs_esc4::AdcsEsc4),
         Box::new(admins_delegatable::AdminsDelegatable),
         Box::new(adminsdholder_write::AdminSdHolderWrite),
         Box::new(asrep_roastable::AsrepRoastable),
@@ -92,6 +105,7 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(kerberoastable_privileged::KerberoastablePrivileged),
         Box::new(kerberoastable_users::KerberoastableUsers),
         Box::new(krbtgt_password_age::KrbtgtPasswordAge),
+        Box::new(laps_absent::LapsAbsent),
         Box::new(large_privileged_group::LargePrivilegedGroup),
         Box::new(ldap_channel_binding_off::LdapChannelBindingOff),
         Box::new(ldap_signing_not_required::LdapSigningNotRequired),
@@ -108,10 +122,13 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(rbcd_on_sensitive_objects::RbcdOnSensitiveObjects),
         Box::new(reversible_password_encryption::ReversiblePasswordEncryption),
         Box::new(short_min_password_length::ShortMinPasswordLength),
+        Box::new(sid_history::SidHistory),
+        Box::new(sid_history_privileged::SidHistoryPrivileged),
         Box::new(smb_signing_not_required::SmbSigningNotRequired),
         Box::new(stale_admincount::StaleAdminCount),
         Box::new(stale_computers::StaleComputers),
         Box::new(stale_user_accounts::StaleUserAccounts),
+        Box::new(trust_sid_filtering::TrustSidFiltering),
         Box::new(unconstrained_delegation::UnconstrainedDelegation),
         Box::new(unsafe_acl_privileged::UnsafeAclPrivileged),
         Box::new(weak_kerberos_encryption::WeakKerberosEncryption),

@@ -86,6 +86,7 @@ pub fn dir() -> Directory {
     );
     dc.dn = format!("CN=DC1,OU=Domain Controllers,{BASE}");
     dc.primary_group_id = Some(516);
+    dc.laps_expiration = None; // DCs have no local accounts for LAPS to manage
     dc.dns_host_name = Some("dc1.corp.test".into());
     dc.service_principal_names = vec![
         "ldap/dc1.corp.test".into(),
