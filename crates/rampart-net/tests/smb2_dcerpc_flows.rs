@@ -297,3 +297,62 @@ fn non_smb_bytes_end_the_flow_with_a_note() {
     ));
     assert!(r.events.is_empty());
 }
+
+fn smb_command(chunk: &[u8]) -> Option<u16> {
+    (chunk.get(4..8) == Some(b"\xfeSMB")).then(|| u16::from_le_bytes([chunk[16], chunk[17]]))
+}
+
+#[test]
+fn smb3_encryption_keeps_the_authentication_and_guesses_nothing_after() {
+    use rampart_net::dissect::Direction;
+    let flows = load("brute_force_smb.follow");
+    let mut f = common::Flow {
+        key: flows[8].key,
+        chunks: flows[8].chunks.clone(),
+    };
+    // From the tree connect on, the session is sealed: a transform header, then the clear
+    // bytes that must not be read.
+    let at = f
+        .chunks
+        .iter()
+        .position(|(d, c)| *d == Direction::ToServer && smb_command(c) == Some(3))
+        .expect("tree connect");
+    let mut transform = vec![0, 0, 0, 52];
+    transform.extend(b"\xfdSMB");
+    transform.resize(56, 0);
+    f.chunks.insert(at, (Direction::ToServer, transform));
+    let r = run(&f, &mut Smb2::new());
+    assert_eq!(r.done_at, Some(at));
+    assert_eq!(r.notes, vec![Note::Encrypted { protocol: "smb2" }]);
+    assert_eq!(
+        ntlm_auths(&r.events)
+            .iter()
+            .map(|a| a.3)
+            .collect::<Vec<_>>(),
+        vec![Outcome::Success]
+    );
+    assert_eq!(r.events.len(), 1, "nothing after the transform header");
+}
+
+#[test]
+fn a_pipe_whose_tree_connect_was_not_captured_is_recognised_by_its_bind() {
+    use rampart_net::dissect::Direction;
+    let flows = load("samr_recon_net_rpc_user.follow");
+    // Start the capture after the tree connect response.
+    let at = flows[0]
+        .chunks
+        .iter()
+        .position(|(d, c)| *d == Direction::ToServer && smb_command(c) == Some(5))
+        .expect("create");
+    let f = common::Flow {
+        key: flows[0].key,
+        chunks: flows[0].chunks[at..].to_vec(),
+    };
+    let r = run(&f, &mut Smb2::new());
+    assert!(shares(&r.events).is_empty(), "the share is unknown");
+    let calls = rpc_calls(&r.events);
+    assert_eq!(calls.len(), 7);
+    assert_eq!(calls[0], op("samr", 64, "SamrConnect5", Outcome::Success));
+    // The session's authentication was not seen either.
+    assert!(r.events.iter().all(|e| e.actor.is_none()));
+}

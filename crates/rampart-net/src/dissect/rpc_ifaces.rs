@@ -697,6 +697,30 @@ pub static INTERFACES: &[Interface] = &[
         ],
     },
     Interface {
+        uuid: "d4781cd6-e5d3-44df-ad94-930efe48a887",
+        name: "iwbemloginclientid",
+        status: HResult,
+        ops: &[(3, "SetClientInfo")],
+    },
+    Interface {
+        uuid: "9f6c78ef-fce5-42fa-abea-3e7df91921dc",
+        name: "iwbemloginhelper",
+        status: HResult,
+        ops: &[(3, "SetEvent")],
+    },
+    Interface {
+        uuid: "1c1c45ee-4395-11d2-b60b-00104b703efd",
+        name: "iwbemfetchsmartenum",
+        status: HResult,
+        ops: &[(3, "GetSmartEnum")],
+    },
+    Interface {
+        uuid: "423ec01e-2e35-11d2-b604-00104b703efd",
+        name: "iwbemwcosmartenum",
+        status: HResult,
+        ops: &[(3, "Next")],
+    },
+    Interface {
         uuid: "00020400-0000-0000-c000-000000000046",
         name: "idispatch",
         status: HResult,

@@ -7,7 +7,7 @@
 //! (typically the NTLM authentication, which precedes encryption). Signed traffic is clear
 //! text and is read.
 
-use super::dcerpc::DceRpc;
+use super::dcerpc::{self, DceRpc};
 use super::ntlm::{self, Message};
 use super::{Ctx, Direction, Dissector, Note, Verdict};
 use rampart_core::{Account, EventKind, Evidence, IdentityEvent, NtlmWire, Outcome, Timestamp};
@@ -116,6 +116,9 @@ pub struct Smb2 {
     sessions: BTreeMap<u64, Account>,
     trees: BTreeMap<u32, Tree>,
     pipes: BTreeMap<u128, Pipe>,
+    /// Files opened on trees whose connect was before the capture: the share is unknown, so a
+    /// file becomes a pipe only when the client's first write to it is a DCE/RPC bind.
+    untreed: BTreeMap<u128, (u64, String)>,
     targets: HashSet<(String, String)>,
     /// SMB1 frames seen (a client's first negotiate offering SMB2 dialects): counted, not read.
     pub smb1_frames: u64,
@@ -405,7 +408,11 @@ impl Smb2 {
                 self.add_pending(h.message_id, p, cx);
             }
             CMD_CLOSE => {
-                if let Some(mut pipe) = file_id(msg, 64 + 8).and_then(|f| self.pipes.remove(&f)) {
+                let file = file_id(msg, 64 + 8);
+                if let Some(f) = file {
+                    self.untreed.remove(&f);
+                }
+                if let Some(mut pipe) = file.and_then(|f| self.pipes.remove(&f)) {
                     pipe.rpc.end(cx);
                 }
             }
@@ -415,8 +422,9 @@ impl Smb2 {
                 else {
                     return;
                 };
+                let data = slice(msg, off as usize, len as usize);
+                self.adopt(file, data);
                 if self.pipes.contains_key(&file) {
-                    let data = slice(msg, off as usize, len as usize);
                     self.feed_pipe(file, Direction::ToServer, data, cx);
                 }
             }
@@ -434,8 +442,11 @@ impl Smb2 {
                 ) else {
                     return;
                 };
+                let data = slice(msg, off as usize, len as usize);
+                if code == FSCTL_PIPE_TRANSCEIVE {
+                    self.adopt(file, data);
+                }
                 if code == FSCTL_PIPE_TRANSCEIVE && self.pipes.contains_key(&file) {
-                    let data = slice(msg, off as usize, len as usize);
                     self.feed_pipe(file, Direction::ToServer, data, cx);
                     self.add_pending(h.message_id, Pending::Ioctl { file }, cx);
                 }
@@ -542,7 +553,14 @@ impl Smb2 {
         cx: &mut Ctx<'_>,
     ) {
         let Some(tree) = self.trees.get(&tree_id) else {
-            return; // the tree connect was before the capture
+            // The tree connect was before the capture.
+            if h.status == STATUS_SUCCESS && self.untreed.len() < MAX_PIPES {
+                if let Some(file) = file_id(msg, 64 + 64) {
+                    self.untreed
+                        .insert(file, (session, pipe_name(&name).to_string()));
+                }
+            }
+            return;
         };
         let share = tree.share.clone();
         let ipc = tree.ipc;
@@ -576,6 +594,17 @@ impl Smb2 {
             ev.outcome = Outcome::Failure(h.status);
         }
         cx.events.push(ev);
+    }
+
+    /// A file of an unknown tree whose first write is a DCE/RPC bind is a named pipe.
+    fn adopt(&mut self, file: u128, data: Option<&[u8]>) {
+        let Some((session, name)) = self.untreed.remove(&file) else {
+            return;
+        };
+        if data.is_some_and(dcerpc::looks_like_bind) && self.pipes.len() < MAX_PIPES {
+            let rpc = DceRpc::over_pipe(&name, self.actor(session));
+            self.pipes.insert(file, Pipe { rpc });
+        }
     }
 
     /// Pipe bytes for the pipe's DCE/RPC connection; `None` (bytes not all present) breaks its
