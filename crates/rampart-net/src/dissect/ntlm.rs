@@ -153,11 +153,15 @@ fn parse_challenge(msg: &[u8]) -> Result<Challenge, NtlmError> {
     if let Some(c) = msg.get(24..32) {
         server_challenge.copy_from_slice(c);
     }
-    // Target info is absent from the oldest servers' 32-byte CHALLENGE.
-    let target_info = if msg.len() >= 48 {
-        av_pairs(field(msg, 40, "TargetInfo")?)
-    } else {
-        TargetInfo::default()
+    // Target info is absent from the oldest servers' 32-byte CHALLENGE. One that runs past the
+    // message (seen in the wild) is read as far as it goes: the challenge itself is intact.
+    let target_info = match field(msg, 40, "TargetInfo") {
+        Ok(b) => av_pairs(b),
+        Err(NtlmError::Field { offset, .. }) => TargetInfo {
+            unterminated: true,
+            ..av_pairs(msg.get(offset..).unwrap_or_default())
+        },
+        Err(_) => TargetInfo::default(),
     };
     Ok(Challenge {
         flags,
@@ -531,6 +535,29 @@ mod tests {
             .flatten()
             .collect();
         assert!(av_pairs(&endless).unterminated);
+    }
+
+    #[test]
+    fn challenge_with_target_info_past_the_end_is_kept() {
+        let mut m = SIGNATURE.to_vec();
+        m.extend(2u32.to_le_bytes());
+        m.extend([0, 0, 0, 0, 56, 0, 0, 0]); // empty target name
+        m.extend(NEGOTIATE_UNICODE.to_le_bytes());
+        m.extend([1, 2, 3, 4, 5, 6, 7, 8]);
+        m.extend([0; 8]);
+        m.extend([36, 0, 36, 0, 56, 0, 0, 0]); // 36 bytes of target info at 56 …
+        m.resize(56, 0);
+        m.extend([2, 0, 4, 0]);
+        m.extend(utf16le("RA")); // … of which 8 are there
+        let Ok(Message::Challenge(c)) = parse(&m) else {
+            panic!("challenge not kept")
+        };
+        assert_eq!(c.server_challenge, [1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(c.target_info.nb_domain.as_deref(), Some("RA"));
+        assert!(c.target_info.unterminated);
+        for n in 0..m.len() {
+            let _ = parse(&m[..n]);
+        }
     }
 
     #[test]
