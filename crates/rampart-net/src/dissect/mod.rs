@@ -8,6 +8,11 @@
 //! field it has not checked against the bytes present; damaged input is a [`Note::Malformed`],
 //! after which the dissector may give up on the flow (return [`Verdict::Done`]).
 
+pub mod dcerpc;
+pub mod ntlm;
+pub mod rpc_ifaces;
+pub mod smb2;
+
 use rampart_core::{Evidence, Host, IdentityEvent, Timestamp};
 use std::net::SocketAddr;
 use std::sync::Arc;
