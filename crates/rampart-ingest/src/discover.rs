@@ -19,6 +19,9 @@ pub enum Format {
     /// `{"timestamp": …, "type": "Authentication", "Authentication": {…}}`, as Samba writes it
     /// (indented, between debug headers) or extracted to JSON lines.
     SambaAudit,
+    /// A packet capture: pcap (either byte order, microsecond or nanosecond timestamps) or
+    /// pcapng. Read by the network sensor (`rampart_net::read`), not by this crate.
+    Pcap,
 }
 
 impl Format {
@@ -27,6 +30,7 @@ impl Format {
             Format::Evtx => "evtx",
             Format::JsonLines => "json",
             Format::SambaAudit => "samba-audit",
+            Format::Pcap => "pcap",
         }
     }
 }
@@ -142,7 +146,7 @@ fn walk_folder(root: &Path, d: &mut Discovery) {
             Ok(None) => d.skipped.push(Skipped {
                 path,
                 display,
-                reason: "not an event log (neither EVTX nor JSON)".to_string(),
+                reason: "neither an event log (EVTX, JSON) nor a packet capture".to_string(),
             }),
             Err(e) => d.errors.push(IngestError::io(&display, e)),
         }
@@ -176,6 +180,9 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
     if head.starts_with(EVTX_MAGIC) {
         return Some(Format::Evtx);
     }
+    if is_capture_magic(head) {
+        return Some(Format::Pcap);
+    }
     if let Some(text) = utf16_text(head) {
         // Windows PowerShell's `Out-File` writes UTF-16 (`Get-WinEvent | ConvertTo-Json`).
         return match text.chars().find(|c| !c.is_whitespace()) {
@@ -191,6 +198,23 @@ pub fn sniff_bytes(head: &[u8]) -> Option<Format> {
         Some(b'{') | Some(b'[') => Some(Format::JsonLines),
         _ => None,
     }
+}
+
+/// pcapng's section header block type, and the pcap magics in both byte orders (microsecond,
+/// nanosecond and the "modified" format).
+fn is_capture_magic(head: &[u8]) -> bool {
+    let Some(m) = head.get(..4) else {
+        return false;
+    };
+    matches!(
+        m,
+        [0x0a, 0x0d, 0x0d, 0x0a]
+            | [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+            | [0x4d, 0x3c, 0xb2, 0xa1]
+            | [0x34, 0xcd, 0xb2, 0xa1]
+    )
 }
 
 /// The text of UTF-16 content (little- or big-endian, told by its byte-order mark); `None`
@@ -250,6 +274,16 @@ mod tests {
         assert_eq!(sniff_bytes(b"\xff\xfeh\0i\0"), None);
         assert_eq!(sniff_bytes(b"path,format\n"), None);
         assert_eq!(sniff_bytes(b""), None);
+        for magic in [
+            [0x0a, 0x0d, 0x0d, 0x0a],
+            [0xa1, 0xb2, 0xc3, 0xd4],
+            [0xd4, 0xc3, 0xb2, 0xa1],
+            [0xa1, 0xb2, 0x3c, 0x4d],
+            [0x4d, 0x3c, 0xb2, 0xa1],
+        ] {
+            assert_eq!(sniff_bytes(&magic), Some(Format::Pcap), "{magic:x?}");
+        }
+        assert_eq!(sniff_bytes(&[0xa1, 0xb2]), None);
     }
 
     #[test]
@@ -261,6 +295,7 @@ mod tests {
         write(root, "a/readme.txt", b"hello");
         write(root, "c.json.gz", &gz(b"{\"EventID\":1}\n"));
         write(root, "d.gz", &gz(b"ElfFile\0"));
+        write(root, "e.cap.gz", &gz(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0]));
 
         let d = discover_all(&[root.to_path_buf()]);
         assert!(d.errors.is_empty(), "{:?}", d.errors);
@@ -275,7 +310,11 @@ mod tests {
                     .to_string()
             })
             .collect();
-        assert_eq!(names, ["a/x.evtx", "b.log", "c.json.gz", "d.gz"]);
+        assert_eq!(
+            names,
+            ["a/x.evtx", "b.log", "c.json.gz", "d.gz", "e.cap.gz"]
+        );
+        assert!(d.files[4].compressed && d.files[4].format == Format::Pcap);
         assert_eq!(d.files[0].format, Format::Evtx);
         assert_eq!(d.files[1].format, Format::JsonLines);
         assert!(d.files[2].compressed && d.files[2].format == Format::JsonLines);

@@ -17,9 +17,14 @@ pub enum IngestError {
         source: std::io::Error,
     },
 
-    /// A file named on the command line whose content is neither EVTX nor JSON.
-    #[error("{path}: not a known event-log format (expected EVTX, or JSON lines whose first character is '{{' or '[')")]
+    /// A file named on the command line whose content is neither EVTX, JSON nor a capture.
+    #[error("{path}: not a known event-log format (expected EVTX, JSON lines whose first character is '{{' or '[', or a pcap/pcapng capture)")]
     UnknownFormat { path: Arc<str> },
+
+    /// A packet capture handed to the event-log reader: captures are read by the network
+    /// sensor (`rampart_net::read`), which depends on this crate, not the other way round.
+    #[error("{path}: a packet capture; packet captures are read by the network sensor (rampart-net), not by the event-log reader")]
+    PacketCapture { path: Arc<str> },
 
     /// The file could not be opened as the format its content claimed.
     #[error("{path}: {}{message}", at(*offset))]
@@ -48,6 +53,7 @@ impl IngestError {
             IngestError::NotFound { path }
             | IngestError::Io { path, .. }
             | IngestError::UnknownFormat { path }
+            | IngestError::PacketCapture { path }
             | IngestError::Corrupt { path, .. }
             | IngestError::Panic { path, .. } => path,
         }

@@ -73,6 +73,9 @@ pub struct ReadStats {
     pub skipped: u64,
     /// Bytes of the file (compressed size for `.gz`).
     pub bytes: u64,
+    /// Payloads recognised as encrypted and left unread (packet captures: sealed LDAP, SMB3
+    /// encryption, sealed DCE/RPC): counted, never guessed at.
+    pub encrypted: u64,
 }
 
 impl ReadStats {
@@ -83,6 +86,7 @@ impl ReadStats {
         self.raw += o.raw;
         self.skipped += o.skipped;
         self.bytes += o.bytes;
+        self.encrypted += o.encrypted;
     }
 }
 
@@ -97,7 +101,9 @@ pub trait EventSink {
 }
 
 /// Reads one file, delivering its events to `sink`. A damaged record or chunk is reported as a
-/// warning and skipped; only a file that cannot be read at all is an error.
+/// warning and skipped; only a file that cannot be read at all is an error. Packet captures
+/// ([`Format::Pcap`]) are discovered here but read by the network sensor (`rampart_net::read`):
+/// this returns [`IngestError::PacketCapture`] for them.
 pub fn read_file(
     file: &InputFile,
     opts: &ReadOptions,
@@ -107,5 +113,8 @@ pub fn read_file(
         Format::Evtx => evtx::read(file, opts, sink),
         Format::JsonLines => json::read(file, opts, sink),
         Format::SambaAudit => samba::read(file, opts, sink),
+        Format::Pcap => Err(IngestError::PacketCapture {
+            path: file.display.clone(),
+        }),
     }
 }

@@ -3,9 +3,9 @@
 //! are those of `../shared/lab/captures/evidence.txt` and tshark's dissection of the same
 //! frames.
 
-mod common;
+mod flows;
 
-use common::{load, mutate_all, rpc_calls, run};
+use flows::{load, mutate_all, rpc_calls, run};
 use rampart_core::{Account, EventKind, Outcome};
 use rampart_net::dissect::dcerpc::DceRpc;
 use rampart_net::dissect::smb2::Smb2;
@@ -245,7 +245,7 @@ fn dcsync_endpoint_mapper_lookup() {
 #[test]
 fn an_unanswered_call_is_reported_at_the_end() {
     let flows = load("dcsync_epm.follow");
-    let mut f = common::Flow {
+    let mut f = flows::Flow {
         key: flows[0].key,
         chunks: flows[0].chunks.clone(),
     };
@@ -306,7 +306,7 @@ fn smb_command(chunk: &[u8]) -> Option<u16> {
 fn smb3_encryption_keeps_the_authentication_and_guesses_nothing_after() {
     use rampart_net::dissect::Direction;
     let flows = load("brute_force_smb.follow");
-    let mut f = common::Flow {
+    let mut f = flows::Flow {
         key: flows[8].key,
         chunks: flows[8].chunks.clone(),
     };
@@ -344,7 +344,7 @@ fn a_pipe_whose_tree_connect_was_not_captured_is_recognised_by_its_bind() {
         .iter()
         .position(|(d, c)| *d == Direction::ToServer && smb_command(c) == Some(5))
         .expect("create");
-    let f = common::Flow {
+    let f = flows::Flow {
         key: flows[0].key,
         chunks: flows[0].chunks[at..].to_vec(),
     };

@@ -17,7 +17,7 @@ use rampart_core::{Alert, IdentityEvent, Severity};
 use rampart_detect::{correlate, Engine, EngineConfig, Incident};
 use rampart_ingest::{
     discover::{discover_all, Skipped},
-    read_file, EventSink, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
+    EventSink, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
 };
 use rampart_store::{ScanMeta, ScanSummary, Store};
 use serde::Serialize;
@@ -234,7 +234,7 @@ pub fn run_scan(
                     progress,
                     last_records: 0,
                 };
-                let result = read_file(file, read_opts, &mut sink);
+                let result = read_any(file, read_opts, &mut sink);
                 if let Ok(stats) = &result {
                     let delta = stats.records.saturating_sub(sink.last_records);
                     progress.records.fetch_add(delta, Ordering::Relaxed);
@@ -447,8 +447,21 @@ pub fn events_for_evidence(
         let (files, _) = rampart_ingest::discover(std::slice::from_ref(&path));
         for f in files {
             // The display name must equal the evidence source: discover keeps the path as given.
-            let _ = read_file(&f, &opts, &mut sink);
+            let _ = read_any(&f, &opts, &mut sink);
         }
     }
     sink.found
+}
+
+/// Reads one input of any format: packet captures through the network sensor, event logs
+/// through the event-log readers.
+pub fn read_any(
+    file: &InputFile,
+    opts: &ReadOptions,
+    sink: &mut dyn EventSink,
+) -> Result<ReadStats, IngestError> {
+    match file.format {
+        rampart_ingest::Format::Pcap => rampart_net::read(file, opts, sink),
+        _ => rampart_ingest::read_file(file, opts, sink),
+    }
 }
