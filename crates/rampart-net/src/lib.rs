@@ -57,6 +57,8 @@ pub struct Sensor<'s> {
     batch: Vec<IdentityEvent>,
     events: u64,
     warned: u64,
+    /// Link types already reported as not decoded.
+    unknown_links: Vec<i32>,
     stopped: bool,
 }
 
@@ -69,6 +71,7 @@ impl<'s> Sensor<'s> {
             batch: Vec::with_capacity(BATCH),
             events: 0,
             warned: 0,
+            unknown_links: Vec::new(),
             stopped: false,
         }
     }
@@ -87,7 +90,8 @@ impl<'s> Sensor<'s> {
             }
             Err(decode::Skip::LinkType(l)) => {
                 self.table.stats.unknown += 1;
-                if self.table.stats.unknown == 1 {
+                if !self.unknown_links.contains(&l) && self.unknown_links.len() < 16 {
+                    self.unknown_links.push(l);
                     self.sink.warning(Warning::file(
                         &self.source,
                         format!("frame {frame}: link type {l} is not decoded; its packets are counted as unknown"),

@@ -1,4 +1,5 @@
 //! Shared by the capture tests: read a capture as `rampart scan` does.
+#![allow(dead_code)] // each test file uses its own share of the helpers
 
 use rampart_core::IdentityEvent;
 use rampart_ingest::{EventSink, InputFile, ReadOptions, ReadStats, Warning};

@@ -295,7 +295,10 @@ pub fn write_summary(out: &mut dyn Write, t: &ScanTotals) -> io::Result<()> {
         t.files_read,
         t.unreadable_files,
         if t.skipped_files > 0 {
-            format!(", {} skipped as not event logs", t.skipped_files)
+            format!(
+                ", {} skipped as neither event logs nor packet captures",
+                t.skipped_files
+            )
         } else {
             String::new()
         },
@@ -309,6 +312,13 @@ pub fn write_summary(out: &mut dyn Write, t: &ScanTotals) -> io::Result<()> {
             out,
             "{} damaged record(s) or line(s) skipped with a warning.",
             t.warnings
+        )?;
+    }
+    if t.encrypted > 0 {
+        writeln!(
+            out,
+            "{} encrypted payload(s) in packet captures left unread (sealed LDAP, SMB3, RPC).",
+            t.encrypted
         )?;
     }
     writeln!(

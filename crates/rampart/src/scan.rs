@@ -17,7 +17,7 @@ use rampart_core::{Alert, IdentityEvent, Severity};
 use rampart_detect::{correlate, Engine, EngineConfig, Incident};
 use rampart_ingest::{
     discover::{discover_all, Skipped},
-    EventSink, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
+    EventSink, Format, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
 };
 use rampart_store::{ScanMeta, ScanSummary, Store};
 use serde::Serialize;
@@ -25,6 +25,19 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// Reads one input: event logs through `rampart_ingest`, packet captures through the network
+/// sensor (`rampart_net`), into the same events.
+pub fn read_file(
+    file: &InputFile,
+    opts: &ReadOptions,
+    sink: &mut dyn EventSink,
+) -> Result<ReadStats, IngestError> {
+    match file.format {
+        Format::Pcap => rampart_net::read(file, opts, sink),
+        _ => rampart_ingest::read_file(file, opts, sink),
+    }
+}
 
 /// Batches of events per file held in flight between a reader and the engine.
 const CHANNEL_BATCHES: usize = 16;
@@ -73,6 +86,8 @@ pub struct FileReport {
     pub events: u64,
     pub unknown: u64,
     pub skipped_records: u64,
+    /// Payloads recognised as encrypted and left unread (packet captures).
+    pub encrypted: u64,
     pub warnings: u64,
     /// Set when the file could not be read (or stopped being readable part-way).
     pub error: Option<String>,
@@ -89,6 +104,8 @@ pub struct ScanTotals {
     pub records: u64,
     pub events: u64,
     pub unknown_records: u64,
+    /// Encrypted payloads seen in packet captures (sealed LDAP, SMB3, sealed RPC).
+    pub encrypted: u64,
     pub warnings: u64,
     pub alerts: u64,
     pub alerts_by_severity: AlertsBySeverity,
@@ -234,7 +251,7 @@ pub fn run_scan(
                     progress,
                     last_records: 0,
                 };
-                let result = read_any(file, read_opts, &mut sink);
+                let result = read_file(file, read_opts, &mut sink);
                 if let Ok(stats) = &result {
                     let delta = stats.records.saturating_sub(sink.last_records);
                     progress.records.fetch_add(delta, Ordering::Relaxed);
@@ -252,6 +269,7 @@ pub fn run_scan(
                 events: 0,
                 unknown: 0,
                 skipped_records: 0,
+                encrypted: 0,
                 warnings: 0,
                 error: None,
             };
@@ -287,6 +305,7 @@ pub fn run_scan(
                         report.events = stats.events;
                         report.unknown = stats.unknown;
                         report.skipped_records = stats.skipped;
+                        report.encrypted = stats.encrypted;
                         progress.bytes_done.fetch_add(file.size, Ordering::Relaxed);
                         observer.file_done(file, &stats);
                         break;
@@ -331,6 +350,7 @@ pub fn run_scan(
         records,
         events: reports.iter().map(|r| r.events).sum(),
         unknown_records: reports.iter().map(|r| r.unknown).sum(),
+        encrypted: reports.iter().map(|r| r.encrypted).sum(),
         warnings: reports.iter().map(|r| r.warnings).sum(),
         alerts: alerts.len() as u64,
         alerts_by_severity: AlertsBySeverity::count(&alerts),
@@ -447,21 +467,8 @@ pub fn events_for_evidence(
         let (files, _) = rampart_ingest::discover(std::slice::from_ref(&path));
         for f in files {
             // The display name must equal the evidence source: discover keeps the path as given.
-            let _ = read_any(&f, &opts, &mut sink);
+            let _ = read_file(&f, &opts, &mut sink);
         }
     }
     sink.found
-}
-
-/// Reads one input of any format: packet captures through the network sensor, event logs
-/// through the event-log readers.
-pub fn read_any(
-    file: &InputFile,
-    opts: &ReadOptions,
-    sink: &mut dyn EventSink,
-) -> Result<ReadStats, IngestError> {
-    match file.format {
-        rampart_ingest::Format::Pcap => rampart_net::read(file, opts, sink),
-        _ => rampart_ingest::read_file(file, opts, sink),
-    }
 }

@@ -356,6 +356,61 @@ fn samba_audit_logs_beside_windows_logs() {
     assert_eq!(alerts(&stored).len(), 3);
 }
 
+/// The lab's kept run: each scenario's pcap beside the DC's audit log. The captures are read by
+/// the network sensor into the same events, stored, and traced back by `--timeline`.
+#[test]
+fn lab_captures_are_read_beside_the_audit_logs() {
+    let lab = repo().join("../shared/lab/captures");
+    assert!(
+        lab.join("evidence.txt").is_file(),
+        "{} missing",
+        lab.display()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let stats = dir.path().join("stats.json");
+    let db = dir.path().join("case.db");
+    let out = scan(&[
+        "-f",
+        "jsonl",
+        "--timeline",
+        "--stats",
+        stats.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        lab.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let files = s["files"].as_array().unwrap();
+    let pcaps: Vec<&Value> = files.iter().filter(|f| f["format"] == "pcap").collect();
+    assert_eq!(pcaps.len(), 13, "{files:?}");
+    for f in &pcaps {
+        assert!(f["error"].is_null(), "{f}");
+        assert!(f["records"].as_u64().unwrap() > 0, "{f}");
+    }
+    let events = |name: &str| {
+        pcaps
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(name))
+            .map(|f| f["events"].as_u64().unwrap())
+            .unwrap()
+    };
+    assert_eq!(events("password_spray.pcap"), 50);
+    assert!(events("kerberoasting.pcap") >= 10);
+    assert!(files.iter().any(|f| f["format"] == "samba-audit"));
+    assert!(
+        s["summary"]["encrypted"].as_u64().unwrap() >= 1,
+        "{}",
+        s["summary"]
+    );
+    assert!(kinds(&out).contains(&"brute_force".to_string()));
+}
+
 #[test]
 fn min_severity_filters_output_and_exit_code() {
     let sample = repo().join("samples");

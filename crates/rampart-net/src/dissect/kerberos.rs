@@ -526,6 +526,31 @@ mod tests {
     }
 
     #[test]
+    fn non_minimal_integers_are_re_encoded_as_der() {
+        // SEQUENCE { INTEGER 0xff ff 80 (non-minimal -128), [1] { INTEGER 00 05 } } with a
+        // long-form length.
+        let ber = [
+            0x30, 0x81, 0x0b, 0x02, 0x03, 0xff, 0xff, 0x80, 0xa1, 0x04, 0x02, 0x02, 0x00, 0x05,
+        ];
+        let mut out = Vec::new();
+        assert_eq!(der(&ber, 0, &mut out), Some(ber.len()));
+        assert_eq!(
+            out,
+            [0x30, 0x08, 0x02, 0x01, 0x80, 0xa1, 0x03, 0x02, 0x01, 0x05]
+        );
+        for n in 0..ber.len() {
+            let mut o = Vec::new();
+            assert_eq!(der(&ber[..n], 0, &mut o), None);
+        }
+        // Nesting beyond the bound is refused, not followed.
+        let mut deep = Vec::new();
+        for _ in 0..100 {
+            deep.extend([0x30, 0x80]);
+        }
+        assert_eq!(der(&deep, 0, &mut Vec::new()), None);
+    }
+
+    #[test]
     fn garbage_never_panics() {
         let mut seed = 0x1234_5678u32;
         for n in 0..2000usize {
