@@ -314,6 +314,37 @@ fn honeytoken_account_shows_in_kerberos_and_ldap() {
 }
 
 #[test]
+fn ldap_modify_of_a_group_member_is_a_membership_change_by_the_bound_account() {
+    let (_, c) = lab("sensitive_group_change");
+    let changes: Vec<_> = c
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::GroupMembershipChange { .. }))
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let e = changes[0];
+    let EventKind::GroupMembershipChange {
+        member_dn, added, ..
+    } = &e.kind
+    else {
+        unreachable!()
+    };
+    assert!(*added);
+    assert!(
+        member_dn
+            .as_deref()
+            .is_some_and(|d| d.to_ascii_lowercase().starts_with("cn=hking")),
+        "{member_dn:?}"
+    );
+    assert_eq!(
+        e.target.as_ref().map(|t| t.name.as_str()),
+        Some("Domain Admins")
+    );
+    assert_eq!(actor(e), "Administrator");
+    assert_eq!(e.outcome, Outcome::Success);
+}
+
+#[test]
 fn benign_traffic_parses_cleanly() {
     let (stats, c) = lab("benign");
     assert!(c.warnings.is_empty(), "{:?}", c.warnings);

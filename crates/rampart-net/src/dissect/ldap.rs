@@ -15,6 +15,11 @@
 //! message that does not start with a BER SEQUENCE after a SASL bind), noted as
 //! [`Note::Encrypted`](super::Note::Encrypted) and the flow is given up: never guessed at.
 //!
+//! A modifyRequest, completed by its modifyResponse, is one event per change: a change of
+//! `member` (an attribute only groups have) is a [`EventKind::GroupMembershipChange`] of the
+//! modified object, any other a [`EventKind::DirectoryChange`], the attribute and its first value
+//! named, as a 5136 would. Their actor is the account the connection bound as.
+//!
 //! The SASL and Sicily credentials of a bind (NTLMSSP or SPNEGO tokens) are kept raw in
 //! [`Ldap::last_sasl_token`] for the NTLM parser to read.
 
@@ -22,7 +27,7 @@ use super::{Ctx, Direction, Dissector, Transport, Verdict};
 use ldap_parser::filter::{Filter, Substring};
 use ldap_parser::ldap::{AuthenticationChoice, LdapMessage, ProtocolOp};
 use ldap_parser::FromBer;
-use rampart_core::{Account, EventKind, Outcome, Timestamp};
+use rampart_core::{Account, ChangeOp, DirObject, EventKind, GroupScope, Outcome, Timestamp};
 
 const PROTOCOL: &str = "ldap";
 /// Largest message parsed; larger ones (never a bind or a search request in practice) are
@@ -31,6 +36,12 @@ const MAX_PARSED: usize = 256 * 1024;
 const MAX_PENDING_BINDS: usize = 8;
 const MAX_PENDING_SEARCHES: usize = 64;
 const MAX_TOKEN: usize = 64 * 1024;
+const MAX_PENDING_MODIFIES: usize = 8;
+/// Changes and values kept from one modifyRequest.
+const MAX_CHANGES: usize = 16;
+const MAX_VALUES: usize = 16;
+/// Longest attribute value kept (a 5136 value is clipped the same way).
+const MAX_VALUE_LEN: usize = 512;
 
 /// Whether the first bytes of a TCP flow on another port are an LDAP bindRequest.
 pub fn looks_like_bind(first: &[u8]) -> bool {
@@ -45,6 +56,15 @@ struct PendingBind {
     name: String,
     /// The step whose response carries the outcome (a Sicily discovery or negotiate does not).
     final_step: bool,
+}
+
+struct PendingModify {
+    id: u32,
+    frame: u64,
+    time: Timestamp,
+    object: String,
+    /// (operation: 0 add, 1 delete, 2 replace; attribute; values), bounded.
+    changes: Vec<(u32, String, Vec<String>)>,
 }
 
 struct PendingSearch {
@@ -72,6 +92,9 @@ pub struct Ldap {
     sides: [Side; 2],
     binds: Vec<PendingBind>,
     searches: Vec<PendingSearch>,
+    modifies: Vec<PendingModify>,
+    /// The account of the connection's last successful bind.
+    bound: Option<Account>,
     /// A SASL or Sicily bind was seen: a non-LDAP message after it is a wrapped one.
     sasl: bool,
     last_token: Vec<u8>,
@@ -84,6 +107,8 @@ impl Ldap {
             sides: Default::default(),
             binds: Vec::new(),
             searches: Vec::new(),
+            modifies: Vec::new(),
+            bound: None,
             sasl: false,
             last_token: Vec::new(),
         }
@@ -123,7 +148,7 @@ impl Ldap {
                     return (off, Verdict::Done);
                 }
             };
-            let wanted = matches!(h.op, 0 | 1 | 3 | 5);
+            let wanted = matches!(h.op, 0 | 1 | 3 | 5 | 6 | 7);
             if h.op == 4 {
                 if let Some(s) = self.searches.iter_mut().find(|s| s.id == h.id) {
                     s.entries = s.entries.saturating_add(1);
@@ -159,6 +184,8 @@ impl Ldap {
             (1, Direction::ToClient) => self.bind_response(m, h.id, cx),
             (3, Direction::ToServer) => self.search_request(m, h.id, cx),
             (5, Direction::ToClient) => self.search_done(m, h.id, cx),
+            (6, Direction::ToServer) => self.modify_request(m, h.id, cx),
+            (7, Direction::ToClient) => self.modify_response(m, h.id, cx),
             (op, _) => cx.malformed(PROTOCOL, format!("operation {op} in the wrong direction")),
         }
     }
@@ -238,6 +265,9 @@ impl Ldap {
             None => (b.time, b.frame),
         };
         let actor = bind_account(&b.name);
+        if code == Some(0) {
+            self.bound = actor.clone();
+        }
         let mut e = cx.event(
             EventKind::LdapBind {
                 method: b.method,
@@ -312,8 +342,119 @@ impl Ldap {
             time,
             frame,
         );
+        e.actor = self.bound.clone();
         e.outcome = outcome(code);
         cx.events.push(e);
+    }
+
+    fn modify_request(&mut self, m: &[u8], id: u32, cx: &mut Ctx<'_>) {
+        let req = match LdapMessage::from_ber(m) {
+            Ok((_, msg)) => match msg.protocol_op {
+                ProtocolOp::ModifyRequest(r) => r,
+                _ => return,
+            },
+            Err(e) => {
+                cx.malformed(PROTOCOL, format!("modifyRequest: {}", short(&e)));
+                return;
+            }
+        };
+        let changes = req
+            .changes
+            .into_iter()
+            .take(MAX_CHANGES)
+            .map(|c| {
+                let values = c
+                    .modification
+                    .attr_vals
+                    .iter()
+                    .take(MAX_VALUES)
+                    .map(|v| {
+                        let v = &v.0[..v.0.len().min(MAX_VALUE_LEN)];
+                        String::from_utf8_lossy(v).into_owned()
+                    })
+                    .collect();
+                (
+                    c.operation.0,
+                    c.modification.attr_type.0.into_owned(),
+                    values,
+                )
+            })
+            .collect();
+        if self.modifies.len() >= MAX_PENDING_MODIFIES {
+            let old = self.modifies.remove(0);
+            self.emit_modify(old, None, cx);
+        }
+        self.modifies.retain(|p| p.id != id);
+        self.modifies.push(PendingModify {
+            id,
+            frame: cx.frame,
+            time: cx.time,
+            object: req.object.0.into_owned(),
+            changes,
+        });
+    }
+
+    fn modify_response(&mut self, m: &[u8], id: u32, cx: &mut Ctx<'_>) {
+        let Some(code) = result_code(m, 0x67) else {
+            cx.malformed(PROTOCOL, "modifyResponse without a readable resultCode");
+            return;
+        };
+        if let Some(pos) = self.modifies.iter().position(|p| p.id == id) {
+            let p = self.modifies.remove(pos);
+            self.emit_modify(p, Some(code), cx);
+        }
+    }
+
+    fn emit_modify(&mut self, p: PendingModify, code: Option<u32>, cx: &mut Ctx<'_>) {
+        let (time, frame) = match code {
+            Some(_) => (cx.time, cx.frame),
+            None => (p.time, p.frame),
+        };
+        for (op, attr, values) in p.changes {
+            // Replace states the new value set: its values are added (what was there is not
+            // visible on the wire).
+            let added = op != 1;
+            if attr.eq_ignore_ascii_case("member") {
+                for v in &values {
+                    let mut e = cx.event(
+                        EventKind::GroupMembershipChange {
+                            member: bind_account(v),
+                            member_dn: Some(v.clone()),
+                            added,
+                            scope: GroupScope::Unknown,
+                        },
+                        time,
+                        frame,
+                    );
+                    e.actor = self.bound.clone();
+                    e.target = bind_account(&p.object);
+                    e.outcome = outcome(code);
+                    cx.events.push(e);
+                }
+                continue;
+            }
+            let mut e = cx.event(
+                EventKind::DirectoryChange {
+                    object: DirObject {
+                        dn: Some(p.object.clone()),
+                        ..DirObject::default()
+                    },
+                    op: if added {
+                        ChangeOp::ValueAdded
+                    } else {
+                        ChangeOp::ValueDeleted
+                    },
+                    attribute: Some(attr),
+                    value: values.into_iter().next(),
+                    correlation: Some(format!("ldap:{}", p.id)),
+                },
+                time,
+                frame,
+            );
+            e.actor = self.bound.clone();
+            e.outcome = outcome(code);
+            cx.events.push(e);
+        }
     }
 }
 
@@ -358,10 +499,21 @@ impl Dissector for Ldap {
         for s in std::mem::take(&mut self.searches) {
             self.emit_search(s, None, cx);
         }
+        for p in std::mem::take(&mut self.modifies) {
+            self.emit_modify(p, None, cx);
+        }
     }
 
     fn buffered(&self) -> usize {
-        self.sides.iter().map(|s| s.buf.capacity()).sum::<usize>() + self.last_token.capacity()
+        let modifies: usize = self
+            .modifies
+            .iter()
+            .flat_map(|p| &p.changes)
+            .map(|(_, a, vs)| a.len() + vs.iter().map(String::len).sum::<usize>())
+            .sum();
+        self.sides.iter().map(|s| s.buf.capacity()).sum::<usize>()
+            + self.last_token.capacity()
+            + modifies
     }
 }
 
