@@ -35,6 +35,9 @@ pub struct Args {
     /// Use this rampart binary instead of building `cargo build --release -p rampart`.
     #[arg(long, value_name = "PATH")]
     bin: Option<PathBuf>,
+    /// The `rampart scan --config` file given to every scan [default: xtask/scoreboard.toml].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Write every per-file and per-class result as JSON to FILE.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -173,6 +176,7 @@ struct Totals {
 struct Report<'a> {
     datasets: String,
     binary: String,
+    config: String,
     elapsed_secs: f64,
     totals: &'a [Totals],
     classes: &'a [ClassResult],
@@ -183,6 +187,16 @@ pub fn run(args: Args) -> Result<()> {
     let datasets = crate::datasets_dir(args.datasets.clone())?;
     let entries = labels::read(&datasets.join("labels.csv"))?;
     anyhow::ensure!(!entries.is_empty(), "labels.csv lists no file");
+    let config = args.config.clone().unwrap_or_else(|| {
+        crate::workspace_root()
+            .join("xtask")
+            .join("scoreboard.toml")
+    });
+    anyhow::ensure!(
+        config.is_file(),
+        "{}: no such configuration (use --config FILE)",
+        config.display()
+    );
     let bin = crate::rampart_binary(args.bin.clone())?;
     let work = crate::target_dir().join("xtask-scoreboard");
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
@@ -191,7 +205,15 @@ pub fn run(args: Args) -> Result<()> {
     let threads = (crate::cores() / jobs).max(1);
     let timeout = Duration::from_secs_f64(args.timeout.max(0.001));
     let started = Instant::now();
-    let results = scan_all(&entries, &datasets, &bin, &work, jobs, threads, timeout)?;
+    let scan = Scan {
+        datasets: &datasets,
+        bin: &bin,
+        config: &config,
+        work: &work,
+        threads,
+        timeout,
+    };
+    let results = scan_all(&entries, &scan, jobs)?;
     let elapsed = started.elapsed();
     let _ = std::fs::remove_dir_all(&work);
 
@@ -206,14 +228,13 @@ pub fn run(args: Args) -> Result<()> {
             |c| FOUNDATION.contains(&c),
         ),
     ];
-    let text = render(
-        &args, &datasets, &bin, elapsed, jobs, threads, &results, &classes, &totals,
-    );
+    let text = render(&args, &scan, elapsed, jobs, &results, &classes, &totals);
     print!("{text}");
     if let Some(path) = &args.json {
         let report = Report {
             datasets: datasets.display().to_string(),
             binary: bin.display().to_string(),
+            config: config.display().to_string(),
             elapsed_secs: elapsed.as_secs_f64(),
             totals: &totals,
             classes: &classes,
@@ -226,16 +247,20 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// Scans every entry, `jobs` at a time; results in `entries` order.
-fn scan_all(
-    entries: &[Entry],
-    datasets: &Path,
-    bin: &Path,
-    work: &Path,
-    jobs: usize,
+/// How every file is scanned.
+struct Scan<'a> {
+    datasets: &'a Path,
+    bin: &'a Path,
+    /// Given to every scan: the corpus' honeytokens are configured decoys, which no detector
+    /// can (or should) guess from the logs.
+    config: &'a Path,
+    work: &'a Path,
     threads: usize,
     timeout: Duration,
-) -> Result<Vec<FileResult>> {
+}
+
+/// Scans every entry, `jobs` at a time; results in `entries` order.
+fn scan_all(entries: &[Entry], scan: &Scan<'_>, jobs: usize) -> Result<Vec<FileResult>> {
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<Result<FileResult>>>> =
@@ -246,7 +271,7 @@ fn scan_all(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(entry) = entries.get(i) else { break };
-                let r = scan_one(entry, i, datasets, bin, work, threads, timeout);
+                let r = scan_one(entry, i, scan);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if tty {
                     eprint!(
@@ -270,15 +295,15 @@ fn scan_all(
         .collect()
 }
 
-fn scan_one(
-    entry: &Entry,
-    index: usize,
-    datasets: &Path,
-    bin: &Path,
-    work: &Path,
-    threads: usize,
-    timeout: Duration,
-) -> Result<FileResult> {
+fn scan_one(entry: &Entry, index: usize, scan: &Scan<'_>) -> Result<FileResult> {
+    let Scan {
+        datasets,
+        bin,
+        config,
+        work,
+        threads,
+        timeout,
+    } = *scan;
     let path = datasets.join(&entry.path);
     let out_path = work.join(format!("{index:04}.jsonl"));
     let err_path = work.join(format!("{index:04}.stderr"));
@@ -292,6 +317,8 @@ fn scan_one(
         .arg(threads.to_string())
         .arg("--stats")
         .arg(&stats_path)
+        .arg("--config")
+        .arg(config)
         .arg(&path)
         .stdin(Stdio::null())
         .stdout(out)
@@ -563,14 +590,11 @@ fn wrap_list(out: &mut String, indent: &str, label: &str, items: &[String]) {
     let _ = writeln!(out, "{line}");
 }
 
-#[allow(clippy::too_many_arguments)]
 fn render(
     args: &Args,
-    datasets: &Path,
-    bin: &Path,
+    scan: &Scan<'_>,
     elapsed: Duration,
     jobs: usize,
-    threads: usize,
     results: &[FileResult],
     classes: &[ClassResult],
     totals: &[Totals],
@@ -589,13 +613,19 @@ fn render(
         o,
         "Rampart scoreboard: {} files ({formats}) in {}",
         results.len(),
-        crate::show(datasets)
+        crate::show(scan.datasets)
     );
     let _ = writeln!(
         o,
-        "binary {}, {jobs} file(s) at a time, --threads {threads}, {:.1} s",
-        crate::show(bin),
+        "binary {}, {jobs} file(s) at a time, --threads {}, {:.1} s",
+        crate::show(scan.bin),
+        scan.threads,
         elapsed.as_secs_f64()
+    );
+    let _ = writeln!(
+        o,
+        "configuration {} (--config on every scan: the corpus' configured decoys)",
+        crate::show(scan.config)
     );
 
     // Per class.

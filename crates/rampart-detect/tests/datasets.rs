@@ -328,3 +328,34 @@ fn credential_access_and_recon_samples() {
         "evtx/e2m__ID4661-Suspicious_SAM_access_to_password_attributes_by_LSASS_Dcshadow_.evtx";
     assert!(kinds(rel).iter().all(|k| k != "samr_recon"), "{rel}");
 }
+
+/// One attack, one alert of its kind: repeated evidence of one attack (several accounts
+/// guessed by one tool, one account fanning out to several hosts, both ends of one remote
+/// task or TGT request) is merged, not raised again.
+#[test]
+fn one_attack_is_one_alert() {
+    for (rel, kind) in [
+        (
+            "evtx/e2m__ID_4776_4625-AccountRestore_local_bruteforce.evtx",
+            "brute_force",
+        ),
+        (
+            "json/otrf__empire_shell_rubeus_asktgt_ptt_2020-09-21223848.json",
+            "overpass_the_hash",
+        ),
+        (
+            "json/otrf__schtask_create_2020-12-1907003032.json",
+            "sched_task_remote",
+        ),
+        (
+            "json/otrf__purplesharp_ad_playbook_I_2020-10-22042947.json",
+            "remote_exec_winrm",
+        ),
+    ] {
+        let n = scan(rel).iter().filter(|a| a.kind.as_str() == kind).count();
+        assert_eq!(n, 1, "{rel}: {n} {kind} alerts");
+    }
+    // A user list sprayed by kerbrute: seven guessed names, two existing accounts refused and
+    // one that logs on, within milliseconds.
+    expect("evtx/ebs__kerberos_pwd_spray_4771.evtx", "password_spray");
+}

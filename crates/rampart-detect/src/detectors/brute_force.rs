@@ -8,6 +8,11 @@
 //! [`SUSTAINED`] within ten minutes. A later successful logon of the account raises the alert
 //! to high: the guessing may have worked. Policy failures (disabled, expired, logon hours) and a
 //! person mistyping a few times do not count.
+//!
+//! One attack is one alert: accounts guessed from the same origin within the hour (a tool
+//! working through `Admin` and `Administrator`) join the first one's alert, and so do origins
+//! guessing an account already alerted on (a distributed brute force); the alert lists every
+//! account with its attempts.
 
 use super::{
     auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Sighting,
@@ -15,24 +20,88 @@ use super::{
 use crate::engine::{Context, Detector};
 use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
-use rampart_core::{Alert, AlertKind, IdentityEvent, Severity};
+use rampart_core::{Account, Alert, AlertKind, IdentityEvent, Severity};
 
 pub const BURST: usize = 5;
 pub const SUSTAINED: usize = 10;
+
+/// How long accounts and origins stay joined to the alert they were reported in (the engine's
+/// default dedup window).
+const CAMPAIGN_MINUTES: i64 = 60;
 
 pub struct BruteForce {
     failures: KeyedWindows<String, Sighting<String>>,
     /// Accounts alerted on, to notice a success that follows.
     alerted: RecentSet<String>,
+    /// The alert (its key) an account was last reported in.
+    account_campaign: KeyedWindows<String, String>,
+    /// The alert (its key) an origin's guessing was last reported in.
+    origin_campaign: KeyedWindows<String, String>,
+    /// The accounts of each alert, by its key.
+    campaigns: KeyedWindows<String, Guessed>,
+}
+
+/// One account of a brute-force alert.
+#[derive(Clone)]
+struct Guessed {
+    key: String,
+    account: Account,
+    tries: usize,
+    sensitive: bool,
 }
 
 impl Default for BruteForce {
     fn default() -> Self {
+        let campaign = Duration::minutes(CAMPAIGN_MINUTES);
         BruteForce {
             failures: KeyedWindows::new(Duration::minutes(10), 100_000, 256),
             alerted: RecentSet::new(Duration::minutes(30), 10_000),
+            account_campaign: KeyedWindows::new(campaign, 10_000, 1),
+            origin_campaign: KeyedWindows::new(campaign, 10_000, 1),
+            campaigns: KeyedWindows::new(campaign, 10_000, 64),
         }
     }
+}
+
+impl BruteForce {
+    /// The alert an account crossing the threshold from `origin` belongs to: the account's
+    /// own earlier one, else the origin's, else a new one keyed by the account.
+    fn campaign(&self, account: &str, origin: &str) -> String {
+        let last = |w: &KeyedWindows<String, String>, k: &str| {
+            w.get(&k.to_string())
+                .and_then(|items| items.back())
+                .map(|(_, c)| c.clone())
+        };
+        last(&self.account_campaign, account)
+            .or_else(|| last(&self.origin_campaign, origin))
+            .unwrap_or_else(|| account.to_string())
+    }
+
+    /// The accounts of an alert, in the order they were reported, each with its latest tally.
+    fn guessed(&self, campaign: &str) -> Vec<Guessed> {
+        let mut out: Vec<Guessed> = Vec::new();
+        for (_, g) in self
+            .campaigns
+            .get(&campaign.to_string())
+            .into_iter()
+            .flatten()
+        {
+            match out.iter_mut().find(|o| o.key == g.key) {
+                Some(o) => o.tries = o.tries.max(g.tries),
+                None => out.push(g.clone()),
+            }
+        }
+        out
+    }
+}
+
+/// `WIN\Admin (8), WIN\Administrator (8)`: each account with its attempts.
+fn tally(accounts: &[Guessed]) -> String {
+    accounts
+        .iter()
+        .map(|g| format!("{} ({})", g.account, g.tries))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Detector for BruteForce {
@@ -53,19 +122,34 @@ impl Detector for BruteForce {
         if auth_success(ev) {
             if self.alerted.contains(&key, ev.time) {
                 let tries = self.failures.get(&key).map_or(0, |f| f.len());
-                let alert = Alert::new(AlertKind::BruteForce, Severity::High, ev)
+                let campaign = self.campaign(&key, &origin_key(ev));
+                let mut alert = Alert::new(AlertKind::BruteForce, Severity::High, ev)
                     .title(format!(
                         "Brute force against {account} followed by a successful logon"
                     ))
-                    .target_account(account, cx.entities.is_sensitive_account(account))
+                    .target_account(account, cx.entities.is_sensitive_account(account));
+                let others: Vec<Guessed> = self
+                    .guessed(&campaign)
+                    .into_iter()
+                    .filter(|g| g.key != key)
+                    .collect();
+                for g in &others {
+                    alert = alert.target_account(&g.account, g.sensitive);
+                }
+                let also = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(" The same guessing also targeted {}.", tally(&others))
+                };
+                let alert = alert
                     .description(format!(
                         "{tries} wrong-password attempts against {account}, then it \
                          authenticated successfully from {}: the guessing may have found the \
-                         password.",
+                         password.{also}",
                         origin_text(ev)
                     ))
                     .remediation(REMEDIATION);
-                cx.emit_summary(&key, alert);
+                cx.emit_summary(&campaign, alert);
             }
             return;
         }
@@ -90,23 +174,64 @@ impl Detector for BruteForce {
         let sensitive = cx.entities.is_sensitive_account(account);
         let origins: std::collections::BTreeSet<&str> =
             items.iter().map(|(_, (o, _))| o.as_str()).collect();
-        let severity = if sensitive {
+        let origins = origins.into_iter().collect::<Vec<_>>().join(", ");
+        let minutes = (items[n - 1].0 - items[0].0).num_minutes().max(1);
+        let mut alert = Alert::new(AlertKind::BruteForce, Severity::Medium, ev);
+        alert = window_evidence(alert, items);
+        let origin = origin_key(ev);
+        let campaign = self.campaign(&key, &origin);
+        self.account_campaign
+            .push(key.clone(), ev.time, campaign.clone());
+        self.origin_campaign.push(origin, ev.time, campaign.clone());
+        self.campaigns.push(
+            campaign.clone(),
+            ev.time,
+            Guessed {
+                key: key.clone(),
+                account: account.clone(),
+                tries: n,
+                sensitive,
+            },
+        );
+        let guessed = self.guessed(&campaign);
+        let severity = if guessed.iter().any(|g| g.sensitive) {
             Severity::High
         } else {
             Severity::Medium
         };
-        let mut alert = Alert::new(AlertKind::BruteForce, severity, ev)
-            .title(format!("Brute force against {account}"))
-            .target_account(account, sensitive)
-            .description(format!(
-                "{n} wrong-password attempts against {account} within {} minutes, from {} \
-                 ({}). Repeated guessing against one account is a password brute force.",
-                (items[n - 1].0 - items[0].0).num_minutes().max(1),
-                origin_text(ev),
-                origins.into_iter().collect::<Vec<_>>().join(", ")
-            ))
-            .remediation(REMEDIATION);
-        alert = window_evidence(alert, items);
+        alert.severity = severity;
+        alert = if guessed.len() > 1 {
+            let total: usize = guessed.iter().map(|g| g.tries).sum();
+            let mut a = alert
+                .title(format!(
+                    "Brute force against {} accounts from {}",
+                    guessed.len(),
+                    origin_text(ev)
+                ))
+                .description(format!(
+                    "{total} wrong-password attempts against {} accounts from {} ({origins} \
+                     for {account}): {}. Repeated guessing against each account is a password \
+                     brute force, and one source working through several is one attack.",
+                    guessed.len(),
+                    origin_text(ev),
+                    tally(&guessed)
+                ));
+            for g in &guessed {
+                a = a.target_account(&g.account, g.sensitive);
+            }
+            a
+        } else {
+            alert
+                .title(format!("Brute force against {account}"))
+                .target_account(account, sensitive)
+                .description(format!(
+                    "{n} wrong-password attempts against {account} within {minutes} minutes, \
+                     from {} ({origins}). Repeated guessing against one account is a password \
+                     brute force.",
+                    origin_text(ev),
+                ))
+        }
+        .remediation(REMEDIATION);
         if let Some(src) = &ev.source {
             alert = alert.source(src);
         }
@@ -114,7 +239,7 @@ impl Detector for BruteForce {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
         self.alerted.insert(key.clone(), ev.time);
-        cx.emit_summary(&key, alert);
+        cx.emit_summary(&campaign, alert);
     }
 }
 
@@ -185,6 +310,68 @@ mod tests {
         let alerts = run(Box::<BruteForce>::default(), &events);
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn one_origin_guessing_two_accounts_is_one_alert() {
+        // AccountRestore-style: Admin and Administrator guessed in turn from one address.
+        let events: Vec<_> = (0..16)
+            .map(|i| {
+                let user = if i % 2 == 0 { "Admin" } else { "Administrator" };
+                let mut e = fail(i, user, 0xC000_006D, 0xC000_006A);
+                e.evidence.record = 100 + i as u64;
+                e
+            })
+            .collect();
+        let alerts = run(Box::<BruteForce>::default(), &events);
+        assert_eq!(
+            alerts.len(),
+            1,
+            "{:?}",
+            alerts.iter().map(|a| &a.title).collect::<Vec<_>>()
+        );
+        let a = &alerts[0];
+        assert_eq!(a.count, 1);
+        assert_eq!(a.evidence.len(), 16);
+        assert_eq!(
+            a.targets,
+            vec!["CORP\\Admin".to_string(), "CORP\\Administrator".to_string()]
+        );
+        assert!(a.title.contains("2 accounts"), "{}", a.title);
+        assert!(
+            a.description.starts_with("16 wrong-password attempts"),
+            "{}",
+            a.description
+        );
+    }
+
+    #[test]
+    fn two_origins_guessing_one_account_are_one_alert_and_other_accounts_stay_apart() {
+        let mut events: Vec<_> = (0..6).map(|i| fail(i, "rmoore", 0xC000_006A, 0)).collect();
+        // A second address keeps guessing the same account: the same attack.
+        events.extend((6..12).map(|i| {
+            let mut e = fail(i, "rmoore", 0xC000_006A, 0);
+            e.source = Some(ip("10.0.0.77"));
+            e
+        }));
+        // An unrelated account guessed from a third address is another alert.
+        events.extend((20..26).map(|i| {
+            let mut e = fail(i, "eyoung", 0xC000_006A, 0);
+            e.source = Some(ip("10.0.0.99"));
+            e
+        }));
+        for (i, e) in events.iter_mut().enumerate() {
+            e.evidence.record = i as u64 + 1;
+        }
+        let alerts = run(Box::<BruteForce>::default(), &events);
+        let targets: Vec<&Vec<String>> = alerts.iter().map(|a| &a.targets).collect();
+        assert_eq!(
+            targets,
+            vec![
+                &vec!["CORP\\rmoore".to_string()],
+                &vec!["CORP\\eyoung".to_string()]
+            ]
+        );
     }
 
     #[test]

@@ -262,8 +262,9 @@ fn raise_tool_command(cx: &mut Context<'_>, ev: &IdentityEvent, cmd: &str, key_k
             clipped(cmd)
         ))
         .remediation(REMEDIATION);
-    if let Some(user) = user_argument(cmd) {
-        alert = alert.target(user);
+    let user = user_argument(cmd);
+    if let Some(user) = &user {
+        alert = alert.target(user.clone());
     }
     if let Some(a) = actor {
         alert = alert.actor(a, cx.entities.is_sensitive_account(a));
@@ -271,7 +272,21 @@ fn raise_tool_command(cx: &mut Context<'_>, ev: &IdentityEvent, cmd: &str, key_k
     if let Some(obs) = &ev.observer {
         alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
     }
-    cx.emit(&format!("tool|{}", host.to_ascii_lowercase()), alert);
+    // The KDC's record of the same request is keyed by the account the TGT is for: keyed the
+    // same, the command and the RC4 TGT it obtained are one alert.
+    let key = match user.as_deref().map(account_key).filter(|k| !k.is_empty()) {
+        Some(k) => k,
+        None => format!("tool|{}", host.to_ascii_lowercase()),
+    };
+    cx.emit(&key, alert);
+}
+
+/// An account named on a command line (`pgustavo`, `SHIRE\\pgustavo`, `pgustavo@shire.com`) as
+/// [`rampart_core::Account::key`] keys it.
+fn account_key(user: &str) -> String {
+    let name = user.rsplit('\\').next().unwrap_or(user);
+    let name = name.split('@').next().unwrap_or(name);
+    name.to_ascii_lowercase()
 }
 
 const REMEDIATION: &str = "Reset the password of the account whose key was used (twice for a \
@@ -396,11 +411,23 @@ mod tests {
             ),
             "WORKSTATION6",
         );
-        let alerts = run(Box::<OverpassTheHash>::default(), &[e.clone(), e]);
+        let alerts = run(Box::<OverpassTheHash>::default(), &[e.clone(), e.clone()]);
         assert_eq!(alerts.len(), 1);
         assert_eq!(
             alerts[0].count, 1,
             "4688 and Sysmon 1 of one process count once"
         );
+
+        // The command and the RC4 TGT the KDC issued for it (with the tool's own Kerberos
+        // connection) are one request: one alert, with the evidence of both machines.
+        let mut tgt = tgt(3, "pgustavo", etype::RC4_HMAC, "172.18.39.6");
+        tgt.evidence.record = 252;
+        let mut conn = kerberos_conn(3, "C:\\Users\\sbeavers\\Desktop\\Rubeus.exe");
+        conn.evidence.record = 338;
+        let alerts = run(Box::<OverpassTheHash>::default(), &[e, tgt, conn]);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].evidence.len(), 3);
+        assert_eq!(account_key("SHIRE\\PGustavo"), "pgustavo");
+        assert_eq!(account_key("pgustavo@shire.com"), "pgustavo");
     }
 }

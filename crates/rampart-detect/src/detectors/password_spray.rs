@@ -7,6 +7,12 @@
 //! against [`THRESHOLD`] or more distinct existing accounts within 30 minutes; a successful
 //! authentication from the same origin during the spray raises it to high. Failures for names that do
 //! not exist are account enumeration (see `account_enum`), not spraying.
+//!
+//! A spray over a user list (kerbrute `passwordspray`, a spray tool fed a guessed list) also
+//! alerts below that threshold: [`THRESHOLD`] or more distinct names tried from one origin
+//! within [`LIST_SECS`] seconds — machine speed, not people logging on — of which at least
+//! [`LIST_WRONG`] are existing accounts refused for a wrong password. Unknown names alone stay
+//! `account_enum`'s, and a single existing account stays `brute_force`'s.
 
 use super::{
     auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Sighting,
@@ -18,11 +24,20 @@ use rampart_core::{Account, Alert, AlertKind, IdentityEvent, Severity};
 use std::collections::BTreeMap;
 
 pub const THRESHOLD: usize = 5;
+/// How close together the names of a user-list spray are tried.
+pub const LIST_SECS: i64 = 5;
+/// Existing accounts a user-list spray must have got a wrong password for.
+pub const LIST_WRONG: usize = 2;
 
 pub struct PasswordSpray {
     failures: KeyedWindows<String, Sighting<Account>>,
     /// Successful authentications from origins that were spraying, per origin.
     successes: KeyedWindows<String, Sighting<Account>>,
+    /// Wrong-password and unknown-name failures of the last few seconds, per origin: the name
+    /// and whether it exists.
+    names: KeyedWindows<String, Sighting<(Account, bool)>>,
+    /// Origins seen spraying a user list: (names tried, of which unknown), the largest seen.
+    lists: KeyedWindows<String, (usize, usize)>,
 }
 
 impl Default for PasswordSpray {
@@ -30,7 +45,54 @@ impl Default for PasswordSpray {
         PasswordSpray {
             failures: KeyedWindows::new(Duration::minutes(30), 50_000, 2048),
             successes: KeyedWindows::new(Duration::minutes(30), 10_000, 64),
+            names: KeyedWindows::new(Duration::seconds(LIST_SECS), 50_000, 256),
+            lists: KeyedWindows::new(Duration::minutes(30), 10_000, 1),
         }
+    }
+}
+
+impl PasswordSpray {
+    /// Records a failure for the user-list rule; true when the origin's last seconds now
+    /// amount to a spray over a user list.
+    fn list_spray(
+        &mut self,
+        origin: &str,
+        ev: &IdentityEvent,
+        account: &Account,
+        exists: bool,
+    ) -> bool {
+        let Some(items) = self.names.push(
+            origin.to_string(),
+            ev.time,
+            ((account.clone(), exists), ev.evidence.clone()),
+        ) else {
+            return false;
+        };
+        let mut names: BTreeMap<String, bool> = BTreeMap::new();
+        for (_, ((a, e), _)) in items {
+            *names.entry(a.key()).or_default() |= *e;
+        }
+        let wrong = names.values().filter(|e| **e).count();
+        if names.len() < THRESHOLD || wrong < LIST_WRONG {
+            return false;
+        }
+        let now = (names.len(), names.len() - wrong);
+        let best = self
+            .lists
+            .get(&origin.to_string())
+            .and_then(|l| l.back())
+            .map_or(now, |(_, b)| if b.0 >= now.0 { *b } else { now });
+        self.lists.push(origin.to_string(), ev.time, best);
+        true
+    }
+
+    /// The user list an origin was seen spraying recently: (names, unknown).
+    fn listed(&self, origin: &str, time: rampart_core::Timestamp) -> Option<(usize, usize)> {
+        self.lists
+            .get(&origin.to_string())
+            .and_then(|l| l.back())
+            .filter(|(t, _)| (time - *t).abs() <= Duration::minutes(30))
+            .map(|(_, v)| *v)
     }
 }
 
@@ -56,7 +118,7 @@ impl Detector for PasswordSpray {
                     .back()
                     .is_some_and(|(t, _)| (ev.time - *t).abs() <= Duration::minutes(30))
                     && distinct(items).len() >= THRESHOLD
-            });
+            }) || self.listed(&origin, ev.time).is_some();
             if !spraying {
                 return;
             }
@@ -72,6 +134,7 @@ impl Detector for PasswordSpray {
                 return;
             }
         } else if auth_failure(ev) == Some(AuthFailure::BadPassword) {
+            self.list_spray(&origin, ev, account, true);
             if self
                 .failures
                 .push(
@@ -83,6 +146,10 @@ impl Detector for PasswordSpray {
             {
                 return;
             }
+        } else if auth_failure(ev) == Some(AuthFailure::UnknownUser) {
+            if !self.list_spray(&origin, ev, account, false) {
+                return;
+            }
         } else {
             return;
         }
@@ -90,7 +157,8 @@ impl Detector for PasswordSpray {
             return;
         };
         let accounts = distinct(failures);
-        if accounts.len() < THRESHOLD {
+        let list = self.listed(&origin, ev.time);
+        if accounts.len() < THRESHOLD && list.is_none() {
             return;
         }
         let succeeded: BTreeMap<String, Account> = self
@@ -130,18 +198,32 @@ impl Detector for PasswordSpray {
             ))
             .description(format!(
                 "{} wrong-password failures for {} different accounts from {} within 30 \
-                 minutes ({}). Trying one password across many accounts stays under lockout \
+                 minutes ({}).{} Trying one password across many accounts stays under lockout \
                  thresholds: a password spray.{success_text}",
                 failures.len(),
                 accounts.len(),
                 origin_text(ev),
-                accounts.keys().cloned().collect::<Vec<_>>().join(", ")
+                accounts.keys().cloned().collect::<Vec<_>>().join(", "),
+                match list {
+                    Some((names, unknown)) if accounts.len() < THRESHOLD => format!(
+                        " They are part of {names} names tried within {LIST_SECS} seconds, \
+                         {unknown} of which do not exist: a user list sprayed at machine speed."
+                    ),
+                    _ => String::new(),
+                }
             ))
             .remediation(REMEDIATION);
         for a in succeeded.values().chain(accounts.values()) {
             alert = alert.target_account(a, cx.entities.is_sensitive_account(a));
         }
         alert = window_evidence(alert, failures);
+        if list.is_some() {
+            if let Some(items) = self.names.get(&origin) {
+                for (t, (_, e)) in items {
+                    alert.add_evidence_ref(e, *t);
+                }
+            }
+        }
         if let Some(s) = self.successes.get(&origin) {
             alert = window_evidence(alert, s);
         }
@@ -245,6 +327,60 @@ mod tests {
                 .iter()
                 .map(|u| ntlm_fail(30, u, 0xC000_006A)),
         );
+        assert!(run(Box::<PasswordSpray>::default(), &events).is_empty());
+    }
+
+    #[test]
+    fn a_user_list_sprayed_at_machine_speed_alerts() {
+        // kerbrute passwordspray's shape: seven guessed names that do not exist, two existing
+        // accounts refused, one that logs on, all within a fraction of a second.
+        let mut events: Vec<_> = [
+            "hd01", "admin", "svc-02", "hd02", "svc-01", "bob", "admin02",
+        ]
+        .iter()
+        .map(|u| ntlm_fail(0, u, 0xC000_0064))
+        .collect();
+        events.push(ntlm_fail(1, "Administrator", 0xC000_006A));
+        events.push(ntlm_fail(1, "backdoor", 0xC000_006A));
+        events.push(with(
+            ev(
+                2,
+                4776,
+                EventKind::NtlmAuth {
+                    status: 0,
+                    workstation: None,
+                    wire: None,
+                },
+            ),
+            Some(acct("normal")),
+            Some(rampart_core::Host::named("WORKSTATION5")),
+            None,
+        ));
+        for (i, e) in events.iter_mut().enumerate() {
+            e.evidence.record = 100 + i as u64;
+        }
+        let alerts = run(Box::<PasswordSpray>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        let a = &alerts[0];
+        assert_eq!(a.severity, Severity::High, "a sprayed account logged on");
+        assert_eq!(a.evidence.len(), 10);
+        assert!(a.description.contains("9 names tried"), "{}", a.description);
+        assert!(a.description.contains("normal"), "{}", a.description);
+    }
+
+    #[test]
+    fn guessed_names_with_one_existing_account_or_at_human_speed_are_not_a_spray() {
+        // Name guessing that hits one real account is enumeration (and maybe brute force).
+        let mut events: Vec<_> = (0..10)
+            .map(|i| ntlm_fail(0, &format!("guess{i}"), 0xC000_0064))
+            .collect();
+        events.push(ntlm_fail(1, "alice", 0xC000_006A));
+        events.push(ntlm_fail(1, "alice", 0xC000_006A));
+        // People on a shared host mistyping, a minute apart.
+        for (i, u) in ["bob", "carol", "dave", "erin", "frank"].iter().enumerate() {
+            let status = if i % 2 == 0 { 0xC000_006A } else { 0xC000_0064 };
+            events.push(ntlm_fail(600 + 60 * i as i64, u, status));
+        }
         assert!(run(Box::<PasswordSpray>::default(), &events).is_empty());
     }
 }

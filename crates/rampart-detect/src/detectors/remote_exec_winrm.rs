@@ -19,6 +19,9 @@
 //! also the sanctioned administration channel: alerts are medium unless the target is a domain
 //! controller or the account is sensitive.
 //!
+//! One account's commands on several machines within the hour (a playbook fanning out over
+//! PowerShell remoting) are one alert naming every machine.
+//!
 //! Labelled samples not caught, by design: a file holding only WinRM/Operational 169/193
 //! (authentication, no shell or process).
 
@@ -44,6 +47,8 @@ pub struct RemoteExecWinrm {
     /// WMI children already reported.
     wsman_raised: RecentSet<Evidence>,
     reported: ReportedProcesses,
+    /// The machines of each alert, by its key.
+    hosts: KeyedWindows<String, String>,
 }
 
 impl Default for RemoteExecWinrm {
@@ -54,6 +59,7 @@ impl Default for RemoteExecWinrm {
             wmi_children: KeyedWindows::new(Duration::minutes(1), 5_000, 16),
             wsman_raised: RecentSet::new(Duration::minutes(10), 10_000),
             reported: ReportedProcesses::new(10_000),
+            hosts: KeyedWindows::new(Duration::hours(1), 10_000, 64),
         }
     }
 }
@@ -93,7 +99,7 @@ impl Detector for RemoteExecWinrm {
                     let what = format!("ran `{}` on {{host}} through {via}", clipped(cmd));
                     let strong = is_shell_or_script_host(image);
                     if self.reported.first(ev) {
-                        raise(cx, ev, what, source, strong, None);
+                        raise(&mut self.hosts, cx, ev, what, source, strong, None);
                     }
                 } else if parent == "wmiprvse.exe"
                     && ev
@@ -156,7 +162,7 @@ impl Detector for RemoteExecWinrm {
                 let text = format!(
                     "opened {what} on {{host}} through the WinRM service (resource {resource})"
                 );
-                raise(cx, ev, text, source, false, None);
+                raise(&mut self.hosts, cx, ev, text, source, false, None);
             }
             _ => {}
         }
@@ -222,7 +228,15 @@ impl RemoteExecWinrm {
                 .unwrap_or_default()
         );
         let strong = is_shell_or_script_host(image);
-        raise(cx, child, what, Some(inbound), strong, Some("wsman-wmi"));
+        raise(
+            &mut self.hosts,
+            cx,
+            child,
+            what,
+            Some(inbound),
+            strong,
+            Some("wsman-wmi"),
+        );
     }
 }
 
@@ -232,7 +246,10 @@ fn is_kernel_listener(image: &str) -> bool {
     image.eq_ignore_ascii_case("system")
 }
 
+/// Raises one execution; `hosts` remembers the machines of each alert, so that an account's
+/// commands on several machines update one alert naming them all.
 fn raise(
+    hosts: &mut KeyedWindows<String, String>,
     cx: &mut Context<'_>,
     ev: &IdentityEvent,
     what: String,
@@ -286,13 +303,32 @@ fn raise(
     if let Some(obs) = &ev.observer {
         alert = alert.observer(obs, on_dc);
     }
-    let key = format!(
-        "{}|{}|{}",
-        host.to_ascii_lowercase(),
-        actor.map(|a| a.key()).unwrap_or_default(),
-        flavour.unwrap_or("")
+    let key = match actor {
+        Some(a) => format!("actor|{}|{}", a.key(), flavour.unwrap_or("")),
+        None => format!("{}||{}", host.to_ascii_lowercase(), flavour.unwrap_or("")),
+    };
+    let mut seen: Vec<String> = Vec::new();
+    if let Some(items) = hosts.push(key.clone(), ev.time, host.clone()) {
+        for (_, h) in items {
+            if !seen.iter().any(|s| s.eq_ignore_ascii_case(h)) {
+                seen.push(h.clone());
+            }
+        }
+    }
+    if seen.len() < 2 {
+        cx.emit(&key, alert);
+        return;
+    }
+    alert.title = format!("Remote execution through WinRM on {} hosts", seen.len());
+    alert.description = format!(
+        "{} Within the hour {who} ran commands this way on {} machines: {}.",
+        alert.description,
+        seen.len(),
+        seen.join(", ")
     );
-    cx.emit(&key, alert);
+    // In the order the machines were reached.
+    alert.targets = seen;
+    cx.emit_summary(&key, alert);
 }
 
 #[cfg(test)]
@@ -369,6 +405,41 @@ mod tests {
         assert_eq!(alerts.len(), 1, "one session, one alert");
         assert_eq!(alerts[0].count, 2);
         assert_eq!(alerts[0].source_host.as_deref(), Some("172.18.39.5"));
+    }
+
+    #[test]
+    fn one_account_fanning_out_to_three_hosts_is_one_alert() {
+        // The PurpleSharp playbook's shape: the same account's remoting sessions on three
+        // machines within seconds; another account's session stays its own alert.
+        let on = |secs: i64, host: &str, user: &str| {
+            let mut e = proc(
+                secs,
+                user,
+                "C:\\Windows\\System32\\wsmprovhost.exe",
+                "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                "powershell.exe",
+            );
+            e.observer = Some(host.to_string());
+            e
+        };
+        let events = [
+            on(0, "WS06.corp.local", "CORP\\pgustavo"),
+            on(1, "WS07.corp.local", "CORP\\pgustavo"),
+            on(2, "DC01.corp.local", "CORP\\pgustavo"),
+            on(3, "WS07.corp.local", "CORP\\helpdesk"),
+        ];
+        let alerts = run(Box::<RemoteExecWinrm>::default(), &events);
+        assert_eq!(alerts.len(), 2, "{alerts:?}");
+        let fan = alerts
+            .iter()
+            .find(|a| a.actor.as_deref() == Some("CORP\\pgustavo"))
+            .expect("the fan-out alert");
+        assert_eq!(fan.evidence.len(), 3);
+        assert_eq!(fan.title, "Remote execution through WinRM on 3 hosts");
+        assert_eq!(
+            fan.targets,
+            vec!["WS06.corp.local", "WS07.corp.local", "DC01.corp.local"]
+        );
     }
 
     #[test]

@@ -316,14 +316,8 @@ impl SchedTaskRemote {
             alert = alert.actor(a, cx.entities.is_sensitive_account(a));
         }
         alert = alert.source(&Host::named(&host));
-        cx.emit(
-            &format!(
-                "src|{}|{}",
-                host.to_ascii_lowercase(),
-                server.to_ascii_lowercase()
-            ),
-            alert,
-        );
+        // Keyed as the target's own record of the task is: one task, one alert.
+        cx.emit(&task_key(&server, ev.actor.as_ref()), alert);
     }
 }
 
@@ -452,12 +446,27 @@ fn raise(cx: &mut Context<'_>, task: &IdentityEvent, origin: Origin<'_>) {
     if let Some(obs) = &task.observer {
         alert = alert.observer(obs, on_dc);
     }
-    let key = format!(
+    cx.emit(&task_key(&host, actor), alert);
+}
+
+/// Which alerts are one remote task: the target machine (by short name, as `schtasks /S` and
+/// the target's own log may name it differently) and the account, so that the `schtasks`
+/// command seen on the source and the registration seen on the target make one alert.
+fn task_key(target: &str, actor: Option<&Account>) -> String {
+    let target = target.trim().trim_start_matches('\\');
+    let short = if target.parse::<std::net::IpAddr>().is_ok() {
+        target
+    } else {
+        target.split('.').next().unwrap_or(target)
+    };
+    format!(
         "{}|{}",
-        host.to_ascii_lowercase(),
-        actor.map(|a| a.key()).unwrap_or_default()
-    );
-    cx.emit(&key, alert);
+        short.to_ascii_lowercase(),
+        actor
+            .filter(|a| !a.is_builtin_service())
+            .map(|a| a.key())
+            .unwrap_or_default()
+    )
 }
 
 /// A captured task scheduler call that registers or runs a task.
@@ -714,6 +723,45 @@ mod tests {
         let query = typed("schtasks /query /s WORKSTATION6");
         let own = typed("schtasks /create /tn X /tr notepad.exe /s workstation5");
         assert!(run(Box::<SchedTaskRemote>::default(), &[local, query, own]).is_empty());
+    }
+
+    #[test]
+    fn the_source_command_and_the_targets_record_of_one_task_are_one_alert() {
+        // `schtasks /create /S` typed on WORKSTATION5, then the task registered on the target
+        // (by its full name) in the network session the command opened: one alert, counted.
+        let mut typed = observed_by(
+            with(
+                ev(
+                    0,
+                    1,
+                    EventKind::ProcessCreated {
+                        image: "C:\\Windows\\System32\\schtasks.exe".into(),
+                        command_line: Some(format!(
+                            "schtasks /create /tn X /tr notepad.exe /sc ONSTART /S {}",
+                            HOST.split('.').next().unwrap_or(HOST).to_ascii_uppercase()
+                        )),
+                        parent_image: None,
+                        process_id: None,
+                        parent_process_id: None,
+                        logon_id: None,
+                    },
+                ),
+                Some(acct("Administrator")),
+                None,
+                None,
+            ),
+            "WORKSTATION5.theshire.local",
+        );
+        typed.evidence.record = 500;
+        let events = [
+            typed,
+            logon(1, "0x21a8c68", Some("172.16.66.142")),
+            task(2, TaskAction::Created, "0x21a8c68", None),
+        ];
+        let alerts = run(Box::<SchedTaskRemote>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].count, 2);
+        assert_eq!(alerts[0].evidence.len(), 3);
     }
 
     #[test]
