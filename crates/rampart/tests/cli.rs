@@ -400,7 +400,8 @@ fn lab_captures_are_read_beside_the_audit_logs() {
             .map(|f| f["events"].as_u64().unwrap())
             .unwrap()
     };
-    assert_eq!(events("password_spray.pcap"), 50);
+    // 50 Kerberos exchanges, plus the NTLM sessions, shares and RPC calls over SMB.
+    assert!(events("password_spray.pcap") >= 65);
     assert!(events("kerberoasting.pcap") >= 10);
     assert!(files.iter().any(|f| f["format"] == "samba-audit"));
     assert!(
