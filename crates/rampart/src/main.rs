@@ -20,6 +20,8 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+mod posture_cmd;
+
 /// Identity threat detection for Active Directory.
 ///
 /// Rampart reads what domain controllers record (Windows event logs and JSON exports of them)
@@ -45,6 +47,10 @@ enum Command {
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Score the domain's security posture from a directory snapshot or LDIF export.
+    ///
+    /// Exit status: 0 every check passed or did not apply, 1 findings, 2 usage or input error.
+    Posture(posture_cmd::PostureArgs),
 }
 
 #[derive(Subcommand)]
@@ -125,6 +131,14 @@ struct ConfigFile {
     entities: rampart_detect::EntityConfig,
 }
 
+fn cmd_posture(args: posture_cmd::PostureArgs) -> anyhow::Result<ExitCode> {
+    let honeytokens = match args.config() {
+        Some(path) => load_config(path)?.entities.honeytokens,
+        None => Vec::new(),
+    };
+    posture_cmd::run(args, honeytokens)
+}
+
 fn load_config(path: &std::path::Path) -> anyhow::Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the configuration {}", path.display()))?;
@@ -164,6 +178,7 @@ fn main() -> ExitCode {
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
         Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
+        Command::Posture(args) => cmd_posture(args),
     };
     match result {
         Ok(code) => code,
