@@ -219,6 +219,7 @@ impl Builder {
                 operating_system: e.text("operatingsystem"),
                 laps_legacy_expiration: e.time("ms-mcs-admpwdexpirationtime"),
                 laps_expiration: e.time("mslaps-passwordexpirationtime"),
+                laps_enabled: None,
                 security_descriptor: e.descriptor("ntsecuritydescriptor", w),
             };
             if has("computer") {

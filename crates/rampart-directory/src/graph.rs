@@ -371,6 +371,13 @@ impl AttackGraph {
         for p in d.users.iter().chain(d.computers.iter()) {
             let Some(pi) = g.by_dn(&p.dn) else { continue };
             for spn in &p.allowed_to_delegate_to {
+                // A collector that resolved the SPN already (BloodHound) gives the SID.
+                if spn.starts_with("S-1-") {
+                    if let Some(t) = g.sid_node(spn) {
+                        g.add_edge(pi, EdgeKind::AllowedToDelegate, t);
+                    }
+                    continue;
+                }
                 let s = spn.to_ascii_lowercase();
                 let host = s
                     .split('/')

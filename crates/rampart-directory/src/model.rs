@@ -211,6 +211,8 @@ pub struct Principal {
     pub laps_legacy_expiration: Option<DateTime<Utc>>,
     /// Windows LAPS `msLAPS-PasswordExpirationTime`.
     pub laps_expiration: Option<DateTime<Utc>>,
+    /// LAPS known to manage this computer without an expiry time (BloodHound's `haslaps`).
+    pub laps_enabled: Option<bool>,
     pub security_descriptor: Option<SecurityDescriptor>,
 }
 
@@ -232,7 +234,9 @@ impl Principal {
     }
     /// Whether a LAPS password is managed for this computer.
     pub fn has_laps(&self) -> bool {
-        self.laps_legacy_expiration.is_some() || self.laps_expiration.is_some()
+        self.laps_legacy_expiration.is_some()
+            || self.laps_expiration.is_some()
+            || self.laps_enabled == Some(true)
     }
     /// A DC's account: a server trust account, a read-only DC, or primary group 516/521.
     pub fn is_domain_controller(&self) -> bool {
