@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
-#[command(group(ArgGroup::new("input").required(true).args(["directory", "ldif"])))]
+#[command(group(ArgGroup::new("input").required(true).args(["directory", "ldif", "bloodhound"])))]
 pub struct PostureArgs {
     /// A directory snapshot (JSON, as Rampart's collectors save it).
     #[arg(long, value_name = "FILE")]
@@ -19,6 +19,9 @@ pub struct PostureArgs {
     /// exported (SD flags control 7).
     #[arg(long, value_name = "FILE")]
     ldif: Option<PathBuf>,
+    /// A BloodHound collection folder (SharpHound v4/v5 or bloodhound-python JSON files).
+    #[arg(long, value_name = "DIR")]
+    bloodhound: Option<PathBuf>,
     #[arg(long, short = 'f', value_enum, default_value = "table")]
     format: PostureFormat,
     /// Write the report here instead of standard output.
@@ -124,5 +127,10 @@ fn load(args: &PostureArgs) -> anyhow::Result<(Directory, DateTime<Utc>)> {
         let now = posture::content_time(&dir).unwrap_or_else(Utc::now);
         return Ok((dir, now));
     }
-    anyhow::bail!("one of --directory or --ldif is required")
+    if let Some(path) = &args.bloodhound {
+        let dir = rampart_directory::bloodhound::load(path)?;
+        let now = posture::snapshot_time(&dir, Utc::now());
+        return Ok((dir, now));
+    }
+    anyhow::bail!("one of --directory, --ldif or --bloodhound is required")
 }

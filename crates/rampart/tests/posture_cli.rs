@@ -185,3 +185,22 @@ fn usage_and_input_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dcs.toml"));
 }
+
+#[test]
+fn bloodhound_folders_are_assessed() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rampart-directory/tests/fixtures/bloodhound");
+    let out = posture(&["--bloodhound", folder.to_str().unwrap(), "--format", "json"]);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert!(!v["domains"].as_array().unwrap().is_empty());
+    // BloodHound ships no domain policy or DC settings: those checks cannot apply.
+    let results = v["results"].as_array().unwrap();
+    let status = |id: &str| results.iter().find(|r| r["id"] == id).unwrap()["status"].clone();
+    assert_eq!(status("ldap_signing_not_required"), "not_applicable");
+    assert_eq!(status("no_lockout_policy"), "not_applicable");
+}
