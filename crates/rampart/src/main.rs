@@ -2,6 +2,8 @@
 
 use anyhow::Context as _;
 
+mod directory_cmd;
+
 /// mimalloc: the scan allocates many small short-lived strings per record; the system
 /// allocator spent over a tenth of the scan's instructions on them.
 #[global_allocator]
@@ -45,6 +47,12 @@ enum Command {
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Read the directory (LDAP, an LDIF export or a BloodHound collection) into a snapshot.
+    Collect(directory_cmd::CollectArgs),
+    /// Attack paths from accounts to Domain Admins (or any object), from a directory snapshot.
+    ///
+    /// Exit status: 0 no path, 1 paths found, 2 usage error or unreadable input.
+    Paths(directory_cmd::PathsArgs),
 }
 
 #[derive(Subcommand)]
@@ -164,6 +172,8 @@ fn main() -> ExitCode {
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
         Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
+        Command::Collect(args) => directory_cmd::cmd_collect(args),
+        Command::Paths(args) => directory_cmd::cmd_paths(args),
     };
     match result {
         Ok(code) => code,
