@@ -109,6 +109,9 @@ pub struct AttackGraph {
     by_key: HashMap<String, NodeIndex>,
     by_sid: HashMap<String, NodeIndex>,
     by_name: HashMap<String, Vec<NodeIndex>>,
+    /// Edges present, so a duplicate costs a hash lookup, not a scan of a node's edges (a
+    /// group owning every object has hundreds of thousands).
+    edge_set: HashSet<(u32, u32, EdgeKind)>,
     /// Things worth telling that are not edges (GetChangesAll without GetChanges, …).
     pub notes: Vec<String>,
 }
@@ -144,16 +147,15 @@ impl AttackGraph {
             return;
         }
         if self
-            .graph
-            .edges_connecting(from, to)
-            .any(|e| *e.weight() == kind)
+            .edge_set
+            .insert((from.index() as u32, to.index() as u32, kind))
         {
-            return;
+            self.graph.add_edge(from, to, kind);
         }
-        self.graph.add_edge(from, to, kind);
     }
 
-    /// Adds an edge without the duplicate check (bulk loads that know they are unique).
+    /// Adds an edge without the duplicate check (bulk loads that know they are unique; a later
+    /// [`AttackGraph::add_edge`] of the same edge then adds it twice, which only costs memory).
     pub fn add_edge_unchecked(&mut self, from: NodeIndex, kind: EdgeKind, to: NodeIndex) {
         self.graph.add_edge(from, to, kind);
     }
