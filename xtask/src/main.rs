@@ -13,10 +13,14 @@
 //!   `rampart scan` against a parse-only baseline (the `evtx` crate rendering every record to
 //!   JSON, in a child `xtask parse-only` process) — wall time, peak RSS, records/s and MB/s,
 //!   median of `--runs`. It only prints numbers; it never asserts on them.
+//! - `cargo xtask bench-paths` times the attack-path computation (graph build, one backward
+//!   BFS, every account's path) on a deterministic synthetic graph of `--nodes`/`--edges`
+//!   (100,000 / 1,000,000) and reports the measuring child's peak RSS.
 //!
 //! `cargo xtask <command> --help` lists the options.
 
 mod bench;
+mod bench_paths;
 mod labels;
 mod parse_only;
 mod proc;
@@ -46,6 +50,11 @@ enum Cmd {
     Scoreboard(scoreboard::Args),
     /// Measure `rampart scan` throughput and memory against a parse-only evtx baseline.
     Bench(bench::Args),
+    /// Measure attack-path computation (time, peak RSS) on a synthetic 100k-node graph.
+    BenchPaths(bench_paths::Args),
+    /// (internal) The measured child of `bench-paths`.
+    #[command(hide = true)]
+    BenchPathsRun(bench_paths::Args),
     /// (internal) Parse EVTX files to JSON with the evtx crate and report counts as JSON.
     #[command(hide = true)]
     ParseOnly(parse_only::Args),
@@ -57,6 +66,8 @@ fn main() -> ExitCode {
         Cmd::Scoreboard(a) => scoreboard::run(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::ParseOnly(a) => parse_only::run(a),
+        Cmd::BenchPaths(a) => bench_paths::run(a),
+        Cmd::BenchPathsRun(a) => bench_paths::run_child(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

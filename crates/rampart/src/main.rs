@@ -2,6 +2,8 @@
 
 use anyhow::Context as _;
 
+mod directory_cmd;
+
 /// mimalloc: the scan allocates many small short-lived strings per record; the system
 /// allocator spent over a tenth of the scan's instructions on them.
 #[global_allocator]
@@ -47,6 +49,12 @@ enum Command {
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Read the directory (LDAP, an LDIF export or a BloodHound collection) into a snapshot.
+    Collect(directory_cmd::CollectArgs),
+    /// Attack paths from accounts to Domain Admins (or any object), from a directory snapshot.
+    ///
+    /// Exit status: 0 no path, 1 paths found, 2 usage error or unreadable input.
+    Paths(directory_cmd::PathsArgs),
     /// Score the domain's security posture from a directory snapshot or LDIF export.
     ///
     /// Exit status: 0 every check passed or did not apply, 1 findings, 2 usage or input error.
@@ -178,6 +186,8 @@ fn main() -> ExitCode {
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
         Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
+        Command::Collect(args) => directory_cmd::cmd_collect(args),
+        Command::Paths(args) => directory_cmd::cmd_paths(args),
         Command::Posture(args) => cmd_posture(args),
     };
     match result {
