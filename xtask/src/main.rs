@@ -17,11 +17,15 @@
 //!   recorded captures, replicated with each copy's clients on their own address, and measures
 //!   `rampart scan` on it against `tshark -r` with the same protocols dissected: wall time, CPU,
 //!   peak RSS, packets/s and MB/s, and the throughput ratio. It only prints numbers.
+//! - `cargo xtask bench-paths` times the attack-path computation (graph build, one backward
+//!   BFS, every account's path) on a deterministic synthetic graph of `--nodes`/`--edges`
+//!   (100,000 / 1,000,000) and reports the measuring child's peak RSS.
 //!
 //! `cargo xtask <command> --help` lists the options.
 
 mod bench;
 mod bench_net;
+mod bench_paths;
 mod labels;
 mod parse_only;
 mod proc;
@@ -53,6 +57,11 @@ enum Cmd {
     Bench(bench::Args),
     /// Measure `rampart scan` on a large capture against `tshark -r` dissecting the same protocols.
     BenchNet(bench_net::Args),
+    /// Measure attack-path computation (time, peak RSS) on a synthetic 100k-node graph.
+    BenchPaths(bench_paths::Args),
+    /// (internal) The measured child of `bench-paths`.
+    #[command(hide = true)]
+    BenchPathsRun(bench_paths::Args),
     /// (internal) Parse EVTX files to JSON with the evtx crate and report counts as JSON.
     #[command(hide = true)]
     ParseOnly(parse_only::Args),
@@ -65,6 +74,8 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => bench::run(a),
         Cmd::BenchNet(a) => bench_net::run(a),
         Cmd::ParseOnly(a) => parse_only::run(a),
+        Cmd::BenchPaths(a) => bench_paths::run(a),
+        Cmd::BenchPathsRun(a) => bench_paths::run_child(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

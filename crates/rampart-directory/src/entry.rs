@@ -219,6 +219,7 @@ impl Builder {
                 operating_system: e.text("operatingsystem"),
                 laps_legacy_expiration: e.time("ms-mcs-admpwdexpirationtime"),
                 laps_expiration: e.time("mslaps-passwordexpirationtime"),
+                laps_enabled: None,
                 security_descriptor: e.descriptor("ntsecuritydescriptor", w),
             };
             if has("computer") {
@@ -386,14 +387,22 @@ fn first_rdn_value(dn: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Fills `member` from `memberOf` and the other way round.
+/// Fills `member` from `memberOf` and the other way round. Linear in the memberships (a
+/// group of 100,000 members must not cost 100,000² comparisons).
 pub fn reconcile_membership(d: &mut Directory) {
+    use std::collections::HashSet;
     let mut group_idx: HashMap<String, usize> = HashMap::new();
     for (i, g) in d.groups.iter().enumerate() {
         group_idx.insert(dn_key(&g.dn), i);
     }
-    // member_of (of users, computers, groups) → group.members
-    let mut add_members: Vec<(usize, String)> = Vec::new();
+    // Every (group, member) pair known from either side, by DN key.
+    let mut pairs: HashSet<(usize, String)> = HashSet::new();
+    for (i, g) in d.groups.iter().enumerate() {
+        for m in &g.members {
+            pairs.insert((i, dn_key(m)));
+        }
+    }
+    let mut new_members: Vec<(usize, String)> = Vec::new();
     let all_member_of = d
         .users
         .iter()
@@ -401,33 +410,36 @@ pub fn reconcile_membership(d: &mut Directory) {
         .map(|p| (&p.dn, &p.member_of))
         .chain(d.groups.iter().map(|g| (&g.dn, &g.member_of)));
     for (dn, member_of) in all_member_of {
+        let k = dn_key(dn);
         for g in member_of {
             if let Some(&i) = group_idx.get(&dn_key(g)) {
-                add_members.push((i, dn.clone()));
+                if pairs.insert((i, k.clone())) {
+                    new_members.push((i, dn.clone()));
+                }
             }
         }
     }
-    for (i, dn) in add_members {
+    for (i, dn) in new_members {
         if let Some(g) = d.groups.get_mut(i) {
-            let k = dn_key(&dn);
-            if !g.members.iter().any(|m| dn_key(m) == k) {
-                g.members.push(dn);
-            }
+            g.members.push(dn);
         }
     }
-    // group.members → member_of
-    let mut member_of: HashMap<String, Vec<String>> = HashMap::new();
-    for g in &d.groups {
+    // group.members → member_of, skipping what member_of already names.
+    let mut member_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, g) in d.groups.iter().enumerate() {
         for m in &g.members {
-            member_of.entry(dn_key(m)).or_default().push(g.dn.clone());
+            member_of.entry(dn_key(m)).or_default().push(i);
         }
     }
+    let group_dns: Vec<String> = d.groups.iter().map(|g| g.dn.clone()).collect();
     let fill = |dn: &str, list: &mut Vec<String>| {
         if let Some(gs) = member_of.get(&dn_key(dn)) {
-            for g in gs {
-                let k = dn_key(g);
-                if !list.iter().any(|x| dn_key(x) == k) {
-                    list.push(g.clone());
+            let have: HashSet<String> = list.iter().map(|x| dn_key(x)).collect();
+            for &i in gs {
+                if let Some(g) = group_dns.get(i) {
+                    if !have.contains(&dn_key(g)) {
+                        list.push(g.clone());
+                    }
                 }
             }
         }

@@ -109,6 +109,9 @@ pub struct AttackGraph {
     by_key: HashMap<String, NodeIndex>,
     by_sid: HashMap<String, NodeIndex>,
     by_name: HashMap<String, Vec<NodeIndex>>,
+    /// Edges present, so a duplicate costs a hash lookup, not a scan of a node's edges (a
+    /// group owning every object has hundreds of thousands).
+    edge_set: HashSet<(u32, u32, EdgeKind)>,
     /// Things worth telling that are not edges (GetChangesAll without GetChanges, …).
     pub notes: Vec<String>,
 }
@@ -144,16 +147,15 @@ impl AttackGraph {
             return;
         }
         if self
-            .graph
-            .edges_connecting(from, to)
-            .any(|e| *e.weight() == kind)
+            .edge_set
+            .insert((from.index() as u32, to.index() as u32, kind))
         {
-            return;
+            self.graph.add_edge(from, to, kind);
         }
-        self.graph.add_edge(from, to, kind);
     }
 
-    /// Adds an edge without the duplicate check (bulk loads that know they are unique).
+    /// Adds an edge without the duplicate check (bulk loads that know they are unique; a later
+    /// [`AttackGraph::add_edge`] of the same edge then adds it twice, which only costs memory).
     pub fn add_edge_unchecked(&mut self, from: NodeIndex, kind: EdgeKind, to: NodeIndex) {
         self.graph.add_edge(from, to, kind);
     }
@@ -371,6 +373,13 @@ impl AttackGraph {
         for p in d.users.iter().chain(d.computers.iter()) {
             let Some(pi) = g.by_dn(&p.dn) else { continue };
             for spn in &p.allowed_to_delegate_to {
+                // A collector that resolved the SPN already (BloodHound) gives the SID.
+                if spn.starts_with("S-1-") {
+                    if let Some(t) = g.sid_node(spn) {
+                        g.add_edge(pi, EdgeKind::AllowedToDelegate, t);
+                    }
+                    continue;
+                }
                 let s = spn.to_ascii_lowercase();
                 let host = s
                     .split('/')
@@ -684,5 +693,106 @@ impl PathTree {
             .iter()
             .filter(|d| **d != u32::MAX && **d > 0)
             .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AclEdge, Domain, Group, Principal};
+
+    const D: &str = "S-1-5-21-9-9-9";
+
+    fn user(name: &str, rid: u32, groups: &[&str]) -> Principal {
+        Principal {
+            domain: "x.lab".into(),
+            dn: format!("CN={name},DC=x,DC=lab"),
+            sam_account_name: name.into(),
+            object_sid: Some(format!("{D}-{rid}")),
+            member_of: groups
+                .iter()
+                .map(|g| format!("CN={g},DC=x,DC=lab"))
+                .collect(),
+            ..Principal::default()
+        }
+    }
+
+    fn group(name: &str, rid: u32) -> Group {
+        Group {
+            domain: "x.lab".into(),
+            dn: format!("CN={name},DC=x,DC=lab"),
+            sam_account_name: name.into(),
+            object_sid: Some(format!("{D}-{rid}")),
+            ..Group::default()
+        }
+    }
+
+    fn grant(sid: String, right: Right) -> AclEdge {
+        AclEdge {
+            trustee: sid,
+            right,
+            target: "DC=x,DC=lab".into(),
+            inherited: false,
+        }
+    }
+
+    #[test]
+    fn dcsync_combines_rights_of_two_groups_and_notes_a_lone_get_changes_all() {
+        let mut d = Directory::new();
+        d.domains.push(Domain {
+            dn: "DC=x,DC=lab".into(),
+            dns_name: "x.lab".into(),
+            sid: Some(D.into()),
+            ..Domain::default()
+        });
+        d.groups.push(group("A", 1100));
+        d.groups.push(group("B", 1101));
+        d.groups.push(group("C", 1102));
+        d.users.push(user("both", 1200, &["A", "B"]));
+        d.users.push(user("only_b", 1201, &["B"]));
+        d.resolved_aces
+            .push(grant(format!("{D}-1100"), Right::GetChanges));
+        d.resolved_aces
+            .push(grant(format!("{D}-1101"), Right::GetChangesAll));
+        d.resolved_aces
+            .push(grant(format!("{D}-1102"), Right::GetChangesAll));
+        crate::entry::reconcile_membership(&mut d);
+        let g = AttackGraph::build(&d);
+        let tree = g.paths_to(&g.tier_zero(&d));
+        let both = g.find("both").expect("both");
+        let p = tree.path(&g, both).expect("path");
+        assert_eq!(g.render(&p), "both>DCSync>x.lab");
+        assert!(tree.path(&g, g.find("only_b").expect("only_b")).is_none());
+        assert_eq!(g.notes.len(), 1, "{:?}", g.notes);
+        assert!(
+            g.notes[0].starts_with("C holds GetChangesAll"),
+            "{:?}",
+            g.notes
+        );
+    }
+
+    #[test]
+    fn duplicate_edges_and_self_loops_are_dropped_and_cycles_terminate() {
+        let mut g = AttackGraph::default();
+        let mk = |g: &mut AttackGraph, n: &str| {
+            g.add_node(Node {
+                kind: NodeKind::Object(ObjectKind::Group),
+                name: n.into(),
+                domain: String::new(),
+                dn: None,
+                sid: None,
+            })
+        };
+        let (a, b, t) = (mk(&mut g, "a"), mk(&mut g, "b"), mk(&mut g, "t"));
+        g.add_edge(a, EdgeKind::MemberOf, b);
+        g.add_edge(a, EdgeKind::MemberOf, b);
+        g.add_edge(b, EdgeKind::MemberOf, a);
+        g.add_edge(a, EdgeKind::MemberOf, a);
+        g.add_edge(b, EdgeKind::Acl(Right::GenericAll), t);
+        assert_eq!(g.graph.edge_count(), 3);
+        let tree = g.paths_to(&[t]);
+        assert_eq!(tree.distance(a), Some(2));
+        assert_eq!(tree.reaching(), 2);
+        assert!(tree.path(&g, t).is_none());
     }
 }

@@ -113,11 +113,7 @@ pub fn read_from(
 pub fn load(path: &Path) -> Result<Directory, LdifError> {
     let mut b = Builder::new();
     b.source(format!("ldif:{}", path.display()));
-    let mut entries = Vec::new();
-    let stats = read(path, |e| entries.push(e))?;
-    for e in &entries {
-        b.add(e);
-    }
+    let stats = read(path, |e| b.add(&e))?;
     for err in stats.errors {
         b.warn(err.to_string());
     }

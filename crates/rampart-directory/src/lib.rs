@@ -7,6 +7,8 @@
 //! the directory (posture checks, attack paths, the detectors' entity facts): fields are added,
 //! never renamed.
 
+pub mod bloodhound;
+pub mod collect;
 pub mod entry;
 pub mod graph;
 pub mod ldif;

@@ -211,6 +211,8 @@ pub struct Principal {
     pub laps_legacy_expiration: Option<DateTime<Utc>>,
     /// Windows LAPS `msLAPS-PasswordExpirationTime`.
     pub laps_expiration: Option<DateTime<Utc>>,
+    /// LAPS known to manage this computer without an expiry time (BloodHound's `haslaps`).
+    pub laps_enabled: Option<bool>,
     pub security_descriptor: Option<SecurityDescriptor>,
 }
 
@@ -232,7 +234,9 @@ impl Principal {
     }
     /// Whether a LAPS password is managed for this computer.
     pub fn has_laps(&self) -> bool {
-        self.laps_legacy_expiration.is_some() || self.laps_expiration.is_some()
+        self.laps_legacy_expiration.is_some()
+            || self.laps_expiration.is_some()
+            || self.laps_enabled == Some(true)
     }
     /// A DC's account: a server trust account, a read-only DC, or primary group 516/521.
     pub fn is_domain_controller(&self) -> bool {
@@ -731,9 +735,26 @@ impl Directory {
     }
 
     /// Every ACL edge: rights resolved from the objects' descriptors, plus those a collector
-    /// resolved itself ([`Directory::resolved_aces`]). Sorted, without duplicates.
+    /// resolved itself ([`Directory::resolved_aces`]). Sorted, without duplicates. Holds every
+    /// edge at once; [`Directory::for_each_acl_edge`] does not.
     pub fn acl_edges(&self) -> Vec<AclEdge> {
         let mut out = Vec::new();
+        self.for_each_acl_edge(|trustee, right, target, inherited| {
+            out.push(AclEdge {
+                trustee: trustee.to_string(),
+                right,
+                target: target.to_string(),
+                inherited,
+            })
+        });
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Calls `f(trustee SID, right, target DN, inherited)` for every ACL edge, object by
+    /// object, without collecting them (a large domain has millions, mostly built-in ones).
+    pub fn for_each_acl_edge(&self, mut f: impl FnMut(&str, Right, &str, bool)) {
         for o in self.objects() {
             let Some(sd) = o.security_descriptor else {
                 continue;
@@ -744,18 +765,12 @@ impl Directory {
                 laps_attributes: &self.laps_attribute_guids,
             };
             for g in crate::sd::grants(sd, &target) {
-                out.push(AclEdge {
-                    trustee: g.trustee,
-                    right: g.right,
-                    target: o.dn.to_string(),
-                    inherited: g.inherited,
-                });
+                f(&g.trustee, g.right, o.dn, g.inherited);
             }
         }
-        out.extend(self.resolved_aces.iter().cloned());
-        out.sort();
-        out.dedup();
-        out
+        for e in &self.resolved_aces {
+            f(&e.trustee, e.right, &e.target, e.inherited);
+        }
     }
 
     /// The object with this DN (compared as AD compares DNs).

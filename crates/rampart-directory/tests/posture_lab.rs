@@ -301,3 +301,106 @@ fn the_lab_report_scores_and_explains_itself() {
     let table = posture::report::table(&report);
     eprintln!("{table}");
 }
+
+/// Starts (or finds running) and populates the lab DC, one test process at a time, as
+/// `lab_ldap.rs` does (`up` and `populate` are idempotent but not safe to run concurrently;
+/// the same lock file serialises both tests).
+fn live_lab() -> HashMap<String, String> {
+    use std::os::unix::io::AsRawFd;
+    use std::process::Command;
+    let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/lab/lab.sh");
+    assert!(lab.is_file(), "lab script missing at {}", lab.display());
+    // SAFETY: geteuid has no preconditions.
+    assert_eq!(unsafe { libc::geteuid() }, 0, "the lab DC needs root");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(std::env::temp_dir().join("rampart-lab-start.lock"))
+        .expect("lab lock file");
+    // SAFETY: a valid open descriptor; the lock is released when `lock` is closed.
+    assert_eq!(unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) }, 0);
+    let up = Command::new(&lab)
+        .arg("up")
+        .output()
+        .expect("run lab.sh up");
+    assert!(
+        up.status.success(),
+        "lab.sh up: {}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    let pop = Command::new(&lab)
+        .arg("populate")
+        .output()
+        .expect("run lab.sh populate");
+    assert!(
+        pop.status.success(),
+        "lab.sh populate: {}",
+        String::from_utf8_lossy(&pop.stderr)
+    );
+    drop(lock);
+    String::from_utf8_lossy(&up.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The same assessment over a live LDAP collection from the lab DC, with the DC's real
+/// smb.conf as DC configuration: the planted weaknesses are found again, and what the live
+/// collection adds over the export (the LAPS schema lookup) is the only extra finding.
+#[test]
+fn live_collection_from_the_lab_dc() {
+    use rampart_directory::collect::{collect_ldap, LdapOptions, PasswordSource};
+    let env = live_lab();
+    let get = |k: &str| {
+        env.get(k)
+            .unwrap_or_else(|| panic!("lab.sh up printed no {k}"))
+            .clone()
+    };
+    let password = PasswordSource::File(get("LAB_ADMIN_PASSWORD_FILE").into())
+        .read()
+        .expect("admin password");
+    let dir = collect_ldap(&LdapOptions {
+        url: get("LAB_LDAP_URL"),
+        bind: get("LAB_ADMIN_DN"),
+        password,
+        base: Some(get("LAB_BASE_DN")),
+        no_tls_verify: false,
+        timeout: std::time::Duration::from_secs(30),
+    })
+    .expect("collect over LDAP");
+    let facts = facts();
+    let mut cx = PostureContext::new(posture::snapshot_time(&dir, chrono::Utc::now()));
+    cx.honeytokens = vec![facts["HONEYTOKEN_ACCOUNTS"].clone()];
+    cx.dc_config =
+        Some(DcConfig::load(Path::new(&get("LAB_SMB_CONF"))).expect("the DC's smb.conf"));
+    let report = posture::assess(&dir, &cx);
+    eprintln!("{}", posture::report::table(&report));
+    let base = get("LAB_BASE_DN");
+    let by_id: HashMap<&str, _> = report.results.iter().map(|o| (o.info.id, o)).collect();
+    let mut missed = Vec::new();
+    for (fact, subj) in entries(&facts, "POSTURE_PLANTED") {
+        if NOT_DISCOVERABLE.contains(&fact.as_str()) {
+            continue;
+        }
+        for (_, check, how) in MAP.iter().filter(|(p, _, _)| *p == fact) {
+            let o = by_id[check];
+            if !o
+                .result
+                .affected
+                .iter()
+                .any(|a| subject(a, *how, &base) == subj)
+            {
+                missed.push(format!("{fact}:{subj} ({check}: {:?})", o.result));
+            }
+        }
+    }
+    assert!(missed.is_empty(), "not found live:\n{}", missed.join("\n"));
+    // The smb.conf's own values: signing and NTLMv2-only are Samba's AD DC defaults.
+    let status = |id: &str| by_id[id].result.status;
+    assert_eq!(status("smb_signing_not_required"), Status::Pass);
+    assert_eq!(status("ntlmv1_allowed"), Status::Pass);
+    // The live collection reads the schema: no LAPS attribute in it means no LAPS.
+    assert_eq!(status("laps_absent"), Status::Fail);
+    assert_eq!(by_id["laps_absent"].result.affected[0].name, "rampart.lab");
+}

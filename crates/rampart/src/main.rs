@@ -2,6 +2,8 @@
 
 use anyhow::Context as _;
 
+mod directory_cmd;
+
 /// mimalloc: the scan allocates many small short-lived strings per record; the system
 /// allocator spent over a tenth of the scan's instructions on them.
 #[global_allocator]
@@ -19,6 +21,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+mod posture_cmd;
 
 /// Identity threat detection for Active Directory.
 ///
@@ -45,6 +49,16 @@ enum Command {
     /// Sigma rules: check that they load.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Read the directory (LDAP, an LDIF export or a BloodHound collection) into a snapshot.
+    Collect(directory_cmd::CollectArgs),
+    /// Attack paths from accounts to Domain Admins (or any object), from a directory snapshot.
+    ///
+    /// Exit status: 0 no path, 1 paths found, 2 usage error or unreadable input.
+    Paths(directory_cmd::PathsArgs),
+    /// Score the domain's security posture from a directory snapshot or LDIF export.
+    ///
+    /// Exit status: 0 every check passed or did not apply, 1 findings, 2 usage or input error.
+    Posture(posture_cmd::PostureArgs),
 }
 
 #[derive(Subcommand)]
@@ -125,6 +139,14 @@ struct ConfigFile {
     entities: rampart_detect::EntityConfig,
 }
 
+fn cmd_posture(args: posture_cmd::PostureArgs) -> anyhow::Result<ExitCode> {
+    let honeytokens = match args.config() {
+        Some(path) => load_config(path)?.entities.honeytokens,
+        None => Vec::new(),
+    };
+    posture_cmd::run(args, honeytokens)
+}
+
 fn load_config(path: &std::path::Path) -> anyhow::Result<ConfigFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the configuration {}", path.display()))?;
@@ -164,6 +186,9 @@ fn main() -> ExitCode {
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
         Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
+        Command::Collect(args) => directory_cmd::cmd_collect(args),
+        Command::Paths(args) => directory_cmd::cmd_paths(args),
+        Command::Posture(args) => cmd_posture(args),
     };
     match result {
         Ok(code) => code,

@@ -20,6 +20,21 @@ static INFO: CheckInfo = CheckInfo {
     equivalents: &[],
 };
 
+/// A configured decoy names an account by `sAMAccountName` (`DOMAIN\name` or `name`), SID,
+/// objectGUID or DN, as the detectors' configuration allows.
+fn names(u: &crate::model::Principal, configured: &str) -> bool {
+    let c = configured.trim();
+    let name = c.rsplit('\\').next().unwrap_or(c);
+    u.sam_account_name.eq_ignore_ascii_case(name)
+        || u.object_sid
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case(c))
+        || u.object_guid
+            .as_deref()
+            .is_some_and(|g| g.eq_ignore_ascii_case(c.trim_matches(['{', '}'])))
+        || crate::model::dn_key(&u.dn) == crate::model::dn_key(c)
+}
+
 impl Check for HoneytokenAbsent {
     fn info(&self) -> &'static CheckInfo {
         &INFO
@@ -42,12 +57,7 @@ impl Check for HoneytokenAbsent {
         CheckResult::from_affected(
             cx.honeytokens
                 .iter()
-                .filter(|h| {
-                    let name = h.rsplit('\\').next().unwrap_or(h);
-                    !dir.users
-                        .iter()
-                        .any(|u| u.sam_account_name.eq_ignore_ascii_case(name))
-                })
+                .filter(|h| !dir.users.iter().any(|u| names(u, h)))
                 .map(|h| Affected::new(h, None, "configured honeytoken not in the directory"))
                 .collect(),
         )
@@ -75,6 +85,8 @@ mod tests {
         user(&mut d, "adm_legacy", 1100, Uac::NORMAL_ACCOUNT);
         let mut cx = cx();
         cx.honeytokens = vec!["CORP\\ADM_LEGACY".into()];
+        passes(&HoneytokenAbsent.run(&d, &cx));
+        cx.honeytokens = vec![format!("{DOM_SID}-1100"), dn("adm_legacy").to_lowercase()];
         passes(&HoneytokenAbsent.run(&d, &cx));
     }
 }
