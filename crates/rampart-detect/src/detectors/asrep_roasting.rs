@@ -40,6 +40,12 @@ impl Detector for AsrepRoasting {
             return;
         }
         let weak = ticket_etype.is_some_and(etype::is_weak);
+        // On the wire, a client of an account without pre-authentication (MIT and Heimdal
+        // realms often run so) gets an AES reply like any other; roasting tools ask for RC4,
+        // which cracks orders of magnitude faster. Only weak captured replies are evidence.
+        if ev.is_captured() && !weak {
+            return;
+        }
         let sensitive = cx.entities.is_sensitive_account(actor);
         let severity = match (weak, sensitive) {
             (_, true) => Severity::High,
@@ -117,5 +123,31 @@ mod tests {
     fn ordinary_preauthenticated_logons_are_benign() {
         // PreAuthType 2 (encrypted timestamp) and a failed request without pre-auth.
         assert!(run(Box::new(AsrepRoasting), &[as_req(2, 0), as_req(0, 0x19)]).is_empty());
+    }
+
+    fn captured_as(etype: u32) -> IdentityEvent {
+        let mut e = wire(
+            0,
+            "10.0.0.10",
+            "10.0.0.50",
+            EventKind::KerberosTgtRequest {
+                status: 0,
+                preauth_type: Some(0),
+                ticket_etype: Some(etype),
+                ticket_options: None,
+                wire: Some(Box::new(rampart_core::KerberosWire {
+                    answered: true,
+                    ..Default::default()
+                })),
+            },
+        );
+        e.actor = Some(acct("svc_backup"));
+        e
+    }
+
+    #[test]
+    fn captured_rc4_reply_without_preauth_alerts_and_aes_does_not() {
+        assert_eq!(run(Box::new(AsrepRoasting), &[captured_as(23)]).len(), 1);
+        assert!(run(Box::new(AsrepRoasting), &[captured_as(18)]).is_empty());
     }
 }
