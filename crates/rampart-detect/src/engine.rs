@@ -147,6 +147,7 @@ pub struct Engine {
     entities: Entities,
     sink: AlertSink,
     events: u64,
+    flushed: bool,
 }
 
 impl Engine {
@@ -166,6 +167,7 @@ impl Engine {
             entities: Entities::new(&config.entities),
             sink: AlertSink::new(config.dedup_window, config.allow.clone()),
             events: 0,
+            flushed: false,
         }
     }
 
@@ -198,8 +200,14 @@ impl Engine {
         self.finish_counted().0
     }
 
-    /// Like [`Engine::finish`], also returning how many alerts the allow-list silenced.
-    pub fn finish_counted(mut self) -> (Vec<Alert>, u64) {
+    /// Ends the stream without giving up the engine (a live sensor stopping): every detector
+    /// reports what it still holds (pending windows, summaries); those alerts come out of the
+    /// next [`Engine::take_updates`]. Only the first call flushes.
+    pub fn flush(&mut self) {
+        if self.flushed {
+            return;
+        }
+        self.flushed = true;
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,
@@ -208,6 +216,11 @@ impl Engine {
             };
             d.flush(&mut cx);
         }
+    }
+
+    /// Like [`Engine::finish`], also returning how many alerts the allow-list silenced.
+    pub fn finish_counted(mut self) -> (Vec<Alert>, u64) {
+        self.flush();
         let mut alerts = self.sink.alerts;
         alerts.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.id.cmp(&b.id)));
         (alerts, self.sink.suppressed.len() as u64)

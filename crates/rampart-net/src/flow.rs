@@ -670,6 +670,15 @@ impl FlowTable {
         }
     }
 
+    /// Time passes without packets (a quiet live interface): ends the flows that have been
+    /// idle too long at wall time `now`, as a packet arriving then would.
+    pub fn idle(&mut self, now: i64) {
+        if now > self.last_sweep.saturating_add(5_000_000_000) {
+            self.sweep(now);
+            self.last_sweep = now;
+        }
+    }
+
     /// Ends every flow (end of capture), oldest first.
     pub fn finish(&mut self) {
         let mut all: Vec<(u64, Tuple)> = self.flows.iter().map(|(t, f)| (f.id, *t)).collect();

@@ -10,6 +10,7 @@
 //! - [`decode`]: link types, VLAN tags, IPv4/IPv6, TCP/UDP headers.
 //! - [`flow`]: the flow table, TCP reassembly, idle timeouts and eviction.
 //! - [`dissect`]: one dissector a protocol, chosen per flow by [`dissect::for_flow`].
+//! - [`live`]: live capture on an interface (libpcap, BPF filter) into the same [`Sensor`].
 //! - [`read`]: a capture file into an [`EventSink`], as `rampart_ingest::read_file` reads logs.
 //!
 //! Invariant: nothing here panics on input, allocates in proportion to an unchecked length, or
@@ -19,6 +20,7 @@ pub mod capture;
 pub mod decode;
 pub mod dissect;
 pub mod flow;
+pub mod live;
 
 use dissect::Note;
 use rampart_core::IdentityEvent;
@@ -146,6 +148,15 @@ impl<'s> Sensor<'s> {
         if !self.sink.events(batch) {
             self.stopped = true;
         }
+    }
+
+    /// A live source's clock: ends flows idle at `now_nanos` and hands over the events
+    /// batched so far, so that a quiet interface does not hold back an attack's last events.
+    pub fn tick(&mut self, now_nanos: i64) -> bool {
+        self.table.idle(now_nanos);
+        self.drain();
+        self.flush();
+        !self.stopped
     }
 
     /// Ends every flow and delivers what remains; the counts of the whole source.

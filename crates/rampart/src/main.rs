@@ -23,6 +23,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 mod posture_cmd;
+mod sensor_cmd;
 
 /// Identity threat detection for Active Directory.
 ///
@@ -42,6 +43,12 @@ enum Command {
     ///
     /// Exit status: 0 no alert, 1 alerts found, 2 usage error or nothing readable.
     Scan(ScanArgs),
+    /// Watch a network interface (a DC's own, or a SPAN/TAP port) and report attacks live.
+    ///
+    /// Alerts are written as they are raised, one per line; a repeat merged into an earlier
+    /// alert is written again with the same id. Stops on Ctrl-C / SIGTERM or after
+    /// `--duration`. Exit status: 0 no alert, 1 alerts, 2 usage or capture error.
+    Sensor(sensor_cmd::SensorArgs),
     /// List alerts stored by earlier `scan --db` runs.
     Alerts(AlertsArgs),
     /// List the built-in detectors with their alert kinds and ATT&CK techniques.
@@ -110,6 +117,17 @@ struct ScanArgs {
     /// Reader threads [default: number of cores].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Show the events behind each alert, in order (table and JSON output).
+    #[arg(long)]
+    timeline: bool,
+    #[command(flatten)]
+    detection: DetectionArgs,
+}
+
+/// What the engine runs and knows: shared by `scan` and `sensor`, so that a capture file and
+/// a live interface are judged alike.
+#[derive(Args)]
+pub(crate) struct DetectionArgs {
     /// Leave out a detector (repeatable; see `rampart detectors`).
     #[arg(long, value_name = "NAME")]
     disable: Vec<String>,
@@ -117,9 +135,6 @@ struct ScanArgs {
     /// (field: actor, source, target or host; `*` for any detector; `*` globs in values).
     #[arg(long, value_name = "FILE")]
     allow: Option<PathBuf>,
-    /// Show the events behind each alert, in order (table and JSON output).
-    #[arg(long)]
-    timeline: bool,
     /// A TOML file naming sensitive accounts and groups, honeytokens and domain controllers
     /// (see README, "Configuration").
     #[arg(long, value_name = "FILE")]
@@ -129,6 +144,37 @@ struct ScanArgs {
     /// check them with `rampart rules check`.
     #[arg(long, value_name = "DIR")]
     rules: Vec<PathBuf>,
+}
+
+impl DetectionArgs {
+    fn engine_config(&self, quiet: bool) -> anyhow::Result<EngineConfig> {
+        let detectors = rampart_detect::detectors::all();
+        let mut known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
+        known.push("sigma");
+        for d in &self.disable {
+            if !known.contains(&d.as_str()) {
+                anyhow::bail!("unknown detector `{d}` (known: {})", known.join(", "));
+            }
+        }
+        let allow = match &self.allow {
+            Some(path) => {
+                let mut scopes = known.clone();
+                scopes.extend(AlertKind::ALL.iter().map(|k| k.as_str()));
+                rampart_detect::AllowList::load(path, &scopes)?
+            }
+            None => rampart_detect::AllowList::default(),
+        };
+        Ok(EngineConfig {
+            disabled: self.disable.clone(),
+            allow,
+            entities: match &self.config {
+                Some(path) => load_config(path)?.entities,
+                None => rampart_detect::EntityConfig::default(),
+            },
+            sigma: load_rules(&self.rules, quiet)?,
+            ..EngineConfig::default()
+        })
+    }
 }
 
 /// The configuration file (`--config`).
@@ -170,7 +216,7 @@ struct AlertsArgs {
     limit: usize,
 }
 
-fn parse_severity(s: &str) -> Result<Severity, String> {
+pub(crate) fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
 }
 
@@ -183,6 +229,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => cmd_scan(args),
+        Command::Sensor(args) => sensor_cmd::run(args),
         Command::Alerts(args) => cmd_alerts(args),
         Command::Detectors => cmd_detectors(),
         Command::Rules(RulesCommand::Check(args)) => cmd_rules_check(args),
@@ -206,7 +253,7 @@ struct StderrObserver {
     warnings_shown: u64,
 }
 
-const MAX_WARNINGS_SHOWN: u64 = 50;
+pub(crate) const MAX_WARNINGS_SHOWN: u64 = 50;
 
 impl StderrObserver {
     fn say(&self, msg: String) {
@@ -247,35 +294,10 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
             Format::Jsonl
         },
     );
-    let detectors = rampart_detect::detectors::all();
-    let mut known: Vec<&str> = detectors.iter().map(|d| d.name()).collect();
-    known.push("sigma");
-    for d in &args.disable {
-        if !known.contains(&d.as_str()) {
-            anyhow::bail!("unknown detector `{d}` (known: {})", known.join(", "));
-        }
-    }
-    let allow = match &args.allow {
-        Some(path) => {
-            let mut scopes = known.clone();
-            scopes.extend(AlertKind::ALL.iter().map(|k| k.as_str()));
-            rampart_detect::AllowList::load(path, &scopes)?
-        }
-        None => rampart_detect::AllowList::default(),
-    };
     let opts = ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads.unwrap_or_else(scan::default_threads),
-        engine: EngineConfig {
-            disabled: args.disable.clone(),
-            allow,
-            entities: match &args.config {
-                Some(path) => load_config(path)?.entities,
-                None => rampart_detect::EntityConfig::default(),
-            },
-            sigma: load_rules(&args.rules, args.quiet)?,
-            ..EngineConfig::default()
-        },
+        engine: args.detection.engine_config(args.quiet)?,
     };
     let mut store = match &args.db {
         Some(path) => Some(

@@ -675,3 +675,70 @@ fn rules_check_reports_failures_with_file_and_line() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 rule(s) loaded"));
 }
+
+#[test]
+fn sensor_configuration_errors_are_named_before_capturing() {
+    let run = |args: &[&str]| {
+        bin()
+            .arg("sensor")
+            .args(args)
+            .output()
+            .expect("run rampart")
+    };
+    let out = run(&["--interface", "rampart-no-such-if0", "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("interface rampart-no-such-if0"), "{err}");
+
+    let out = run(&[
+        "--interface",
+        "lo",
+        "--filter",
+        "port 88 and (",
+        "--duration",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`port 88 and (`") && err.contains("does not compile"),
+        "{err}"
+    );
+
+    let out = run(&["--interface", "lo", "--duration", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--duration"));
+
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2), "no interface is a usage error");
+}
+
+#[test]
+fn sensor_on_a_quiet_interface_stops_on_time_with_no_alert() {
+    // A filter nothing matches: the sensor must still see the clock and stop (a blocking
+    // read on a quiet interface would hang here).
+    let out = bin()
+        .args([
+            "sensor",
+            "-i",
+            "lo",
+            "--filter",
+            "host 127.0.0.254 and port 9",
+            "--duration",
+            "1",
+        ])
+        .output()
+        .expect("run rampart");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("0 packets") && err.contains("0 alerts"),
+        "{err}"
+    );
+}
