@@ -86,3 +86,21 @@ pub fn run(detector: Box<dyn Detector>, events: &[IdentityEvent]) -> Vec<Alert> 
     }
     engine.finish()
 }
+
+/// Like [`run`], with entity configuration (sensitive accounts, honeytokens, DCs), as a
+/// `--config` file or `--directory` snapshot provides it.
+pub fn run_with(
+    detector: Box<dyn Detector>,
+    entities: crate::EntityConfig,
+    events: &[IdentityEvent],
+) -> Vec<Alert> {
+    let cfg = EngineConfig {
+        entities,
+        ..EngineConfig::default()
+    };
+    let mut engine = Engine::with_detectors(&cfg, vec![detector]);
+    for e in events {
+        engine.process(e);
+    }
+    engine.finish()
+}

@@ -234,3 +234,25 @@ pub fn cmd_paths(args: PathsArgs) -> anyhow::Result<ExitCode> {
         ExitCode::from(1)
     })
 }
+
+/// A directory from a path of any kind users bring: a folder is a BloodHound collection, a
+/// file whose content starts with `{` a snapshot from `rampart collect`, any other file LDIF.
+pub fn load_any(path: &std::path::Path) -> anyhow::Result<Directory> {
+    if path.is_dir() {
+        return Ok(bloodhound::load(path)?);
+    }
+    let mut head = [0u8; 512];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path)
+            .with_context(|| format!("opening the directory {}", path.display()))?;
+        f.read(&mut head)
+            .with_context(|| format!("reading the directory {}", path.display()))?
+    };
+    let first = head[..n].iter().find(|b| !b.is_ascii_whitespace());
+    Ok(if first == Some(&b'{') {
+        Directory::load(path)?
+    } else {
+        ldif::load(path)?
+    })
+}

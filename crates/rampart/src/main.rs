@@ -144,6 +144,12 @@ pub(crate) struct DetectionArgs {
     /// check them with `rampart rules check`.
     #[arg(long, value_name = "DIR")]
     rules: Vec<PathBuf>,
+    /// The directory, so that alerts know who is sensitive: a snapshot from `rampart collect`,
+    /// an LDIF export (`.ldif`) or a folder of BloodHound JSON. Privileged groups with their
+    /// nested members, adminCount accounts, DCs and the configured honeytokens found in it are
+    /// added to the `--config` lists.
+    #[arg(long, value_name = "PATH")]
+    directory: Option<PathBuf>,
 }
 
 impl DetectionArgs {
@@ -164,13 +170,17 @@ impl DetectionArgs {
             }
             None => rampart_detect::AllowList::default(),
         };
+        let mut entities = match &self.config {
+            Some(path) => load_config(path)?.entities,
+            None => rampart_detect::EntityConfig::default(),
+        };
+        if let Some(path) = &self.directory {
+            add_directory_facts(&mut entities, path, quiet)?;
+        }
         Ok(EngineConfig {
             disabled: self.disable.clone(),
             allow,
-            entities: match &self.config {
-                Some(path) => load_config(path)?.entities,
-                None => rampart_detect::EntityConfig::default(),
-            },
+            entities,
             sigma: load_rules(&self.rules, quiet)?,
             ..EngineConfig::default()
         })
@@ -191,6 +201,47 @@ fn cmd_posture(args: posture_cmd::PostureArgs) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     posture_cmd::run(args, honeytokens)
+}
+
+/// Adds what a directory snapshot says about sensitivity to the configured entity lists.
+fn add_directory_facts(
+    entities: &mut rampart_detect::EntityConfig,
+    path: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<()> {
+    use rampart_directory::sensitive::SensitiveConfig;
+    let d = directory_cmd::load_any(path)?;
+    let cfg = SensitiveConfig {
+        sensitive_accounts: entities.sensitive_accounts.clone(),
+        sensitive_groups: entities.sensitive_groups.clone(),
+        honeytokens: entities.honeytokens.clone(),
+    };
+    let facts = d.entity_facts(&cfg);
+    if !quiet {
+        eprintln!(
+            "Directory {}: {} users, {} computers, {} groups; {} sensitive accounts, {} sensitive groups, {} domain controllers, {} honeytoken identifiers",
+            path.display(),
+            d.users.len(),
+            d.computers.len(),
+            d.groups.len(),
+            facts.sensitive_accounts.len(),
+            facts.sensitive_groups.len(),
+            facts.domain_controllers.len(),
+            facts.honeytokens.len(),
+        );
+    }
+    let merge = |into: &mut Vec<String>, from: Vec<String>| {
+        for v in from {
+            if !into.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
+                into.push(v);
+            }
+        }
+    };
+    merge(&mut entities.sensitive_accounts, facts.sensitive_accounts);
+    merge(&mut entities.sensitive_groups, facts.sensitive_groups);
+    merge(&mut entities.honeytokens, facts.honeytokens);
+    merge(&mut entities.domain_controllers, facts.domain_controllers);
+    Ok(())
 }
 
 fn load_config(path: &std::path::Path) -> anyhow::Result<ConfigFile> {

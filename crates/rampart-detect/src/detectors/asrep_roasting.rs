@@ -47,9 +47,10 @@ impl Detector for AsrepRoasting {
             return;
         }
         let sensitive = cx.entities.is_sensitive_account(actor);
+        // A privileged account's crackable reply is a path to domain compromise.
         let severity = match (weak, sensitive) {
-            (_, true) => Severity::High,
-            (true, false) => Severity::High,
+            (true, true) => Severity::Critical,
+            (false, true) | (true, false) => Severity::High,
             (false, false) => Severity::Medium,
         };
         let mut alert = Alert::new(AlertKind::AsrepRoasting, severity, ev)
@@ -117,6 +118,25 @@ mod tests {
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].kind, AlertKind::AsrepRoasting);
         assert_eq!(alerts[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn a_privileged_roastable_account_is_critical() {
+        // svc_backup in Backup Operators, as a directory snapshot reports it.
+        let entities = crate::EntityConfig {
+            sensitive_accounts: vec!["svc_backup".into()],
+            ..Default::default()
+        };
+        let alerts = run_with(Box::new(AsrepRoasting), entities, &[as_req(0, 0)]);
+        assert_eq!(alerts.len(), 1);
+        assert_eq!(alerts[0].severity, Severity::Critical);
+        assert!(alerts[0].entities.iter().any(|e| matches!(
+            e,
+            rampart_core::EntityRef::Account {
+                sensitive: true,
+                ..
+            }
+        )));
     }
 
     #[test]

@@ -141,9 +141,14 @@ impl Detector for Kerberoasting {
         } else {
             return;
         };
-        let sensitive = services
-            .iter()
-            .any(|s| s.contains("admin") || s == "administrator");
+        // A roasted privileged account (known from the directory or configuration, or named
+        // so) cracks into domain compromise.
+        let sensitive = services.iter().any(|s| {
+            s.contains("admin")
+                || cx
+                    .entities
+                    .is_sensitive_account(&rampart_core::Account::new(s, None))
+        });
         let severity = if sensitive {
             Severity::High
         } else {
