@@ -186,6 +186,7 @@ fn assess_lab() -> (Report, HashMap<String, String>) {
             ldap_signing_required: Some(false),
             ..DcSettings::default()
         }],
+        ..DcConfig::default()
     });
     (posture::assess(&dir, &cx), facts)
 }

@@ -13,6 +13,12 @@
 //!   smb_signing_required = true
 //!   ntlmv1_allowed = false
 //!   print_spooler_running = false
+//!
+//!   [[ca]]                              # AD CS web enrolment, for ESC8
+//!   name = "CORP-CA"                    # the CA's name or its host's
+//!   web_enrollment = true
+//!   https_only = false
+//!   extended_protection = false
 //!   ```
 //! * A Samba AD DC's `smb.conf` (`[global]` section, `include =` files followed), mapped with
 //!   Samba's defaults where the file is silent.
@@ -31,6 +37,28 @@ const MAX_INCLUDE_DEPTH: usize = 8;
 pub struct DcConfig {
     #[serde(default, rename = "dc")]
     pub dcs: Vec<DcSettings>,
+    /// Enterprise CAs' web enrolment settings (`[[ca]]` tables), for ESC8.
+    #[serde(default, rename = "ca", skip_serializing_if = "Vec::is_empty")]
+    pub cas: Vec<CaSettings>,
+}
+
+/// One enterprise CA's HTTP enrolment endpoints (certsrv web enrolment, the Certificate
+/// Enrollment Web Service), as IIS on the CA host serves them; `None` is "not known".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaSettings {
+    /// The CA's name (its `cn`) or its host's name, compared case-insensitively (host names by
+    /// their first DNS label).
+    pub name: String,
+    /// Whether an HTTP enrolment endpoint is installed and running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub web_enrollment: Option<bool>,
+    /// Whether the endpoints answer on HTTPS only (no plain-HTTP binding).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub https_only: Option<bool>,
+    /// Whether IIS requires Extended Protection for Authentication (channel binding) on them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_protection: Option<bool>,
 }
 
 /// One DC's security-relevant settings; `None` is "not known".
@@ -94,6 +122,7 @@ impl DcConfig {
             let settings = samba::from_smb_conf(path, &text)?;
             return Ok(DcConfig {
                 dcs: vec![settings],
+                cas: Vec::new(),
             });
         }
         toml::from_str(&text).map_err(|e| DcConfigError::Toml {

@@ -23,6 +23,7 @@ mod adcs_esc1;
 mod adcs_esc2;
 mod adcs_esc3;
 mod adcs_esc4;
+mod adcs_esc8;
 mod admins_delegatable;
 mod adminsdholder_write;
 mod asrep_roastable;
@@ -67,7 +68,7 @@ mod unsafe_acl_privileged;
 mod weak_kerberos_encryption;
 // checks:end
 
-pub use dc_config::{ChannelBinding, DcConfig, DcSettings};
+pub use dc_config::{CaSettings, ChannelBinding, DcConfig, DcSettings};
 pub use rampart_core::Severity;
 
 use crate::model::Directory;
@@ -88,6 +89,7 @@ pub fn all() -> Vec<Box<dyn Check>> {
         Box::new(adcs_esc2::AdcsEsc2),
         Box::new(adcs_esc3::AdcsEsc3),
         Box::new(adcs_esc4::AdcsEsc4),
+        Box::new(adcs_esc8::AdcsEsc8),
         Box::new(admins_delegatable::AdminsDelegatable),
         Box::new(adminsdholder_write::AdminSdHolderWrite),
         Box::new(asrep_roastable::AsrepRoastable),

@@ -38,7 +38,10 @@ mod tests {
 
     fn with(s: DcSettings) -> PostureContext {
         let mut cx = cx();
-        cx.dc_config = Some(DcConfig { dcs: vec![s] });
+        cx.dc_config = Some(DcConfig {
+            dcs: vec![s],
+            ..DcConfig::default()
+        });
         cx
     }
 
