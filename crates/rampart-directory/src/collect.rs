@@ -7,6 +7,10 @@
 //! the domain object with its policies), the configuration partition (crossRefs for NetBIOS
 //! names, AD CS templates and enrolment services where AD CS is installed) and the schema
 //! entries of the LAPS password attributes.
+//!
+//! Ranged attributes (AD hands out at most 1,500 values of `member` a read and names the
+//! attribute `member;range=0-1499`) are completed after the search with base reads of the
+//! following ranges, so a group of any size has all its members.
 
 use crate::entry::{Builder, Entry};
 use crate::model::Directory;
@@ -231,11 +235,91 @@ impl Session {
     }
 }
 
+/// Where the next range of a ranged attribute starts: `member;range=0-1499` → (`member`,
+/// 1500). `None` for the last range (`member;range=1500-*`) or a name that is not ranged.
+pub(crate) fn next_range(name: &str) -> Option<(String, u64)> {
+    let (attr, rest) = name.split_once(';')?;
+    let range = rest.split(';').find_map(|o| {
+        o.get(..6)
+            .filter(|p| p.eq_ignore_ascii_case("range="))
+            .map(|_| &o[6..])
+    })?;
+    let (_, high) = range.split_once('-')?;
+    if high == "*" {
+        return None;
+    }
+    let high: u64 = high.parse().ok()?;
+    Some((attr.to_string(), high.checked_add(1)?))
+}
+
+/// Most follow-up range reads per attribute: AD hands out 1,500 values a read, so this bounds
+/// one attribute at 15 million values.
+const MAX_RANGE_READS: usize = 10_000;
+
+impl Session {
+    /// The values of `attr` on `dn` from index `start` on, reading range after range as the
+    /// server hands them out (AD's MaxValRange, 1,500 by default), until the last (`-*`).
+    pub(crate) fn remaining_values(
+        &mut self,
+        dn: &str,
+        attr: &str,
+        mut start: u64,
+    ) -> Result<Vec<Vec<u8>>, CollectError> {
+        let mut values = Vec::new();
+        for _ in 0..MAX_RANGE_READS {
+            let want = format!("{attr};range={start}-*");
+            let mut next = None;
+            let mut part = Vec::new();
+            let op = format!("read {want} of {dn}");
+            let res = self
+                .conn
+                .search(dn, Scope::Base, "(objectClass=*)", vec![want.as_str()])
+                .map_err(|e| self.err(op.clone(), e))?;
+            let (entries, result) = (res.0, res.1);
+            if result.rc != 0 {
+                return Err(CollectError::Refused {
+                    server: self.server.clone(),
+                    operation: op,
+                    message: format!("result code {}: {}", result.rc, result.text),
+                });
+            }
+            for re in entries {
+                let se = SearchEntry::construct(re);
+                for (k, vs) in se.attrs {
+                    if k.split(';')
+                        .next()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(attr))
+                    {
+                        next = next_range(&k);
+                        part.extend(vs.into_iter().map(String::into_bytes));
+                    }
+                }
+                for (k, vs) in se.bin_attrs {
+                    if k.split(';')
+                        .next()
+                        .is_some_and(|a| a.eq_ignore_ascii_case(attr))
+                    {
+                        next = next_range(&k);
+                        part.extend(vs);
+                    }
+                }
+            }
+            values.append(&mut part);
+            match next {
+                // A server that does not move forward would loop: stop.
+                Some((_, n)) if n > start => start = n,
+                _ => return Ok(values),
+            }
+        }
+        Ok(values)
+    }
+}
+
 fn to_entry(se: SearchEntry) -> Entry {
     let mut e = Entry::new(se.dn);
     for (k, vs) in se.attrs {
-        if k.contains(";range=") && !k.ends_with('*') {
-            e.push("x-rampart-ranged", k.clone().into_bytes());
+        if let Some((attr, start)) = next_range(&k) {
+            e.push("x-rampart-ranged", format!("{attr} {start}").into_bytes());
         }
         for v in vs {
             e.push(&k, v.into_bytes());
@@ -249,8 +333,22 @@ fn to_entry(se: SearchEntry) -> Entry {
     e
 }
 
-/// Collects a snapshot of the domain over LDAP.
-pub fn collect_ldap(opts: &LdapOptions) -> Result<Directory, CollectError> {
+/// The values of one multi-valued attribute of `dn` from index `start` on, read range by
+/// range as collection completes a group larger than the server's MaxValRange: for reading one
+/// large group's members without a whole collection.
+pub fn read_ranged(
+    opts: &LdapOptions,
+    dn: &str,
+    attr: &str,
+    start: u64,
+) -> Result<Vec<Vec<u8>>, CollectError> {
+    let mut s = connect(opts)?;
+    let values = s.remaining_values(dn, attr, start);
+    let _ = s.conn.unbind();
+    values
+}
+
+fn connect(opts: &LdapOptions) -> Result<Session, CollectError> {
     let server = opts.url.clone();
     let settings = LdapConnSettings::new()
         .set_conn_timeout(opts.timeout)
@@ -274,6 +372,12 @@ pub fn collect_ldap(opts: &LdapOptions) -> Result<Directory, CollectError> {
             message: format!("result code {}: {}", bind.rc, bind.text),
         });
     }
+    Ok(s)
+}
+
+/// Collects a snapshot of the domain over LDAP.
+pub fn collect_ldap(opts: &LdapOptions) -> Result<Directory, CollectError> {
+    let mut s = connect(opts)?;
     // RootDSE: naming contexts.
     let mut root = Vec::new();
     s.search(
@@ -311,12 +415,16 @@ pub fn collect_ldap(opts: &LdapOptions) -> Result<Directory, CollectError> {
 
     let mut b = Builder::new();
     b.source(format!("{} {base}", s.server));
-    let mut ranged = 0usize;
+    // Entries whose multi-valued attributes came back in part (a group of more than 1,500
+    // members on AD) wait until the search is done: their other ranges are read then, on the
+    // same connection, and the entry is added whole.
+    let mut ranged: Vec<Entry> = Vec::new();
     let mut add = |e: Entry| {
         if e.first("x-rampart-ranged").is_some() {
-            ranged += 1;
+            ranged.push(e);
+        } else {
+            b.add(&e);
         }
-        b.add(&e);
     };
     s.search(&base, Scope::Subtree, DOMAIN_FILTER, DOMAIN_ATTRS, &mut add)?;
     s.search(
@@ -348,13 +456,43 @@ pub fn collect_ldap(opts: &LdapOptions) -> Result<Directory, CollectError> {
         &["objectClass", "lDAPDisplayName", "schemaIDGUID"],
         &mut add,
     )?;
-    let _ = s.conn.unbind();
-    if ranged > 0 {
-        b.warn(format!(
-            "{}: {ranged} entries returned only part of a multi-valued attribute (ranged \
-             retrieval); group members were completed from memberOf",
-            opts.url
-        ));
+    for mut e in ranged {
+        for spec in e.texts("x-rampart-ranged") {
+            let Some((attr, start)) = spec
+                .split_once(' ')
+                .and_then(|(a, n)| Some((a.to_string(), n.parse::<u64>().ok()?)))
+            else {
+                continue;
+            };
+            let dn = e.dn.clone();
+            for v in s.remaining_values(&dn, &attr, start)? {
+                e.push(&attr, v);
+            }
+        }
+        b.add(&e);
     }
+    let _ = s.conn.unbind();
     Ok(b.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_range;
+
+    #[test]
+    fn range_names_say_where_the_next_read_starts() {
+        assert_eq!(
+            next_range("member;range=0-1499"),
+            Some(("member".into(), 1500))
+        );
+        assert_eq!(
+            next_range("member;Range=1500-2999"),
+            Some(("member".into(), 3000))
+        );
+        assert_eq!(next_range("member;range=3000-*"), None);
+        assert_eq!(next_range("member"), None);
+        assert_eq!(next_range("member;binary"), None);
+        assert_eq!(next_range("member;range=0-x"), None);
+        assert_eq!(next_range("member;range=0-18446744073709551615"), None);
+    }
 }

@@ -62,7 +62,7 @@ fn lab() -> BTreeMap<String, String> {
         .collect()
 }
 
-fn collect() -> Directory {
+fn options() -> LdapOptions {
     let facts = lab();
     let get = |k: &str| {
         facts
@@ -73,15 +73,45 @@ fn collect() -> Directory {
     let password = PasswordSource::File(get("LAB_ADMIN_PASSWORD_FILE").into())
         .read()
         .expect("admin password");
-    collect_ldap(&LdapOptions {
+    LdapOptions {
         url: get("LAB_LDAP_URL"),
         bind: get("LAB_ADMIN_DN"),
         password,
         base: Some(get("LAB_BASE_DN")),
         no_tls_verify: false,
         timeout: Duration::from_secs(30),
-    })
-    .expect("collect over LDAP")
+    }
+}
+
+fn collect() -> Directory {
+    collect_ldap(&options()).expect("collect over LDAP")
+}
+
+#[test]
+fn ranged_reads_return_the_rest_of_a_group() {
+    // What collection does for a group larger than MaxValRange, on a small group: the members
+    // from index 2 on are the whole list but its first two.
+    let opts = options();
+    let base = opts.base.clone().expect("base");
+    let dn = format!("CN=Domain Admins,CN=Users,{base}");
+    let text = |v: Vec<Vec<u8>>| -> Vec<String> {
+        let mut t: Vec<String> = v
+            .into_iter()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .collect();
+        t.sort();
+        t
+    };
+    let all = text(rampart_directory::collect::read_ranged(&opts, &dn, "member", 0).expect("read"));
+    assert!(all.len() >= 4, "{all:?}");
+    assert!(
+        all.iter().any(|m| m.starts_with("CN=Tier0-Admins,")),
+        "{all:?}"
+    );
+    let rest =
+        text(rampart_directory::collect::read_ranged(&opts, &dn, "member", 2).expect("read"));
+    assert_eq!(rest.len(), all.len() - 2, "{rest:?} of {all:?}");
+    assert!(rest.iter().all(|m| all.contains(m)));
 }
 
 fn user<'a>(d: &'a Directory, sam: &str) -> &'a rampart_directory::Principal {
