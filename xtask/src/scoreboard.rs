@@ -108,6 +108,8 @@ struct FileResult {
     alerts: u64,
     /// Alerts per kind.
     kinds: BTreeMap<String, u64>,
+    /// The incidents the alerts were joined into, each as the kinds of its alerts.
+    incidents: Vec<BTreeSet<String>>,
     /// Attack labels with an alert of that kind.
     detected: Vec<String>,
     /// Attack labels without one.
@@ -164,6 +166,7 @@ struct Totals {
     pairs: u64,
     pairs_detected: u64,
     alerts: u64,
+    incidents: u64,
     false_alerts: u64,
     false_alerts_benign: u64,
     false_alerts_off_label: u64,
@@ -344,6 +347,7 @@ fn scan_one(entry: &Entry, index: usize, scan: &Scan<'_>) -> Result<FileResult> 
         detected: Vec::new(),
         missed: Vec::new(),
         off_label: BTreeMap::new(),
+        incidents: Vec::new(),
         message: None,
     };
     let stderr_text = std::fs::read_to_string(&err_path).unwrap_or_default();
@@ -416,18 +420,28 @@ fn scan_one(entry: &Entry, index: usize, scan: &Scan<'_>) -> Result<FileResult> 
     // Alerts.
     let alerts_text = std::fs::read_to_string(&out_path).unwrap_or_default();
     let mut bad_lines = 0u64;
+    let mut incidents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for line in alerts_text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str::<serde_json::Value>(line)
-            .ok()
+        let v = serde_json::from_str::<serde_json::Value>(line).ok();
+        match v
+            .as_ref()
             .and_then(|v| v["kind"].as_str().map(str::to_string))
         {
             Some(kind) => {
                 r.alerts += 1;
-                *r.kinds.entry(kind).or_default() += 1;
+                *r.kinds.entry(kind.clone()).or_default() += 1;
+                // An alert outside any incident stands alone.
+                let incident = v
+                    .as_ref()
+                    .and_then(|v| v["incident"].as_str().or_else(|| v["id"].as_str()))
+                    .unwrap_or_default()
+                    .to_string();
+                incidents.entry(incident).or_default().insert(kind);
             }
             None => bad_lines += 1,
         }
     }
+    r.incidents = incidents.into_values().collect();
     let labelled: BTreeSet<&str> = entry.attack_classes().collect();
     for c in &labelled {
         if r.kinds.contains_key(*c) {
@@ -527,6 +541,11 @@ fn totals(
             t.pairs_detected += hits;
             t.attack_files_detected += u64::from(hits > 0);
         }
+        t.incidents += f
+            .incidents
+            .iter()
+            .filter(|kinds| kinds.iter().any(|k| class_in(k)))
+            .count() as u64;
         for (kind, n) in &f.kinds {
             if !class_in(kind) {
                 continue;
@@ -801,18 +820,26 @@ fn render(
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "{:<24} {:>16} {:>16} {:>13} {:>6} {:>6} {:>6}",
-        "totals", "attack files", "(file,class)", "alerts/files", "false", "errors", "unsup"
+        "{:<24} {:>16} {:>16} {:>13} {:>16} {:>6} {:>6} {:>6}",
+        "totals",
+        "attack files",
+        "(file,class)",
+        "alerts/files",
+        "incidents/files",
+        "false",
+        "errors",
+        "unsup"
     );
     for t in totals {
         let frac = |n: u64, d: u64| format!("{n}/{d} {:>3.0}%", pct(n, d));
         let _ = writeln!(
             o,
-            "{:<24} {:>16} {:>16} {:>13} {:>6} {:>6} {:>6}",
+            "{:<24} {:>16} {:>16} {:>13} {:>16} {:>6} {:>6} {:>6}",
             t.scope,
             frac(t.attack_files_detected, t.attack_files),
             frac(t.pairs_detected, t.pairs),
             format!("{}/{}", t.alerts, t.files),
+            format!("{}/{}", t.incidents, t.files),
             t.false_alerts,
             t.errors,
             t.unsupported
@@ -821,6 +848,7 @@ fn render(
     let _ = writeln!(
         o,
         "attack files: detected with at least one labelled kind; (file,class): labels detected;\n\
+         incidents: alerts joined by attacker, victim or host (`rampart scan`'s incidents);\n\
          false: alerts on benign or corrupt files, or of a kind the file is not labelled with;"
     );
     let foundation: Vec<String> = FOUNDATION.iter().map(|c| c.to_string()).collect();

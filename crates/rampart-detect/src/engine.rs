@@ -226,6 +226,15 @@ impl Engine {
         (alerts, self.sink.suppressed.len() as u64)
     }
 
+    /// Like [`Engine::finish_counted`], also handing back what the stream taught about
+    /// entities (the DCs learned), for correlating the alerts into incidents.
+    pub fn finish_with_entities(mut self) -> (Vec<Alert>, u64, Entities) {
+        self.flush();
+        let entities = std::mem::take(&mut self.entities);
+        let (alerts, suppressed) = self.finish_counted();
+        (alerts, suppressed, entities)
+    }
+
     /// Alerts silenced by the allow-list so far.
     pub fn suppressed(&self) -> u64 {
         self.sink.suppressed.len() as u64

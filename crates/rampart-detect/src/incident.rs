@@ -3,19 +3,24 @@
 //!
 //! Two alerts belong together when they share an entity that says who attacked or who was
 //! attacked — an actor account, a source host, a targeted account — and their time spans are
-//! within [`CORRELATION_WINDOW`] of each other. Observers (the DC that logged everything) and
-//! non-account targets never link alerts: every alert of a domain shares its DCs. Linking is
-//! transitive (a spray from a host, then a Kerberoast by the sprayed account, then a DCSync by
-//! the cracked service account are one incident).
+//! within [`CORRELATION_WINDOW`] of each other. A workstation or member server that logged both
+//! alerts links them too, within the tighter [`HOST_WINDOW`]: it is where the attack ran (the
+//! service installed there, its LSASS read, its log cleared minutes apart). A domain
+//! controller's own logging never links alerts (every alert of a domain is logged by its DCs),
+//! and neither do non-account targets. Linking is transitive (a spray from a host, then a
+//! Kerberoast by the sprayed account, then a DCSync by the cracked service account are one
+//! incident).
 
 use chrono::Duration;
 use rampart_core::alert::stable_hash;
-use rampart_core::{Alert, EntityRef, EntityRole, KillChainPhase, Severity, Timestamp};
+use rampart_core::{Alert, EntityRef, EntityRole, Host, KillChainPhase, Severity, Timestamp};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 
-/// How far apart two alerts may be and still be linked by a shared entity.
+/// How far apart (hours) two alerts may be and still be linked by a shared entity.
 pub const CORRELATION_WINDOW: i64 = 24;
+/// How far apart (hours) two alerts logged by the same non-DC host may be and be linked.
+pub const HOST_WINDOW: i64 = 1;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Incident {
@@ -37,15 +42,22 @@ pub struct Incident {
 }
 
 /// Groups alerts into incidents and writes each alert's `incident` id. Alerts keep their order.
+/// Observers marked sensitive when the alert was raised count as DCs.
 pub fn correlate(alerts: &mut [Alert]) -> Vec<Incident> {
+    correlate_with(alerts, &|_| false)
+}
+
+/// Like [`correlate`], with what the whole stream taught about DCs (`is_dc`): a DC learned
+/// after an alert was raised still does not link alerts by logging them.
+pub fn correlate_with(alerts: &mut [Alert], is_dc: &dyn Fn(&Host) -> bool) -> Vec<Incident> {
     let n = alerts.len();
     let mut parent: Vec<usize> = (0..n).collect();
-    let window = Duration::hours(CORRELATION_WINDOW);
     // Index alerts by linking entity; link each alert to earlier alerts with the same entity
     // whose span is close enough.
     let mut by_entity: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, a) in alerts.iter().enumerate() {
-        for key in link_keys(a) {
+        for (key, hours) in link_keys(a, is_dc) {
+            let window = Duration::hours(hours);
             let list = by_entity.entry(key).or_default();
             for &j in list.iter() {
                 let b = &alerts[j];
@@ -166,9 +178,10 @@ fn build(alerts: &[Alert], members: &[usize]) -> Incident {
     }
 }
 
-/// The entity keys that link an alert to others.
-fn link_keys(a: &Alert) -> Vec<String> {
+/// The entity keys that link an alert to others, with the window (hours) each links within.
+fn link_keys(a: &Alert, is_dc: &dyn Fn(&Host) -> bool) -> Vec<(String, i64)> {
     let mut keys = Vec::new();
+    let mut hosts = Vec::new();
     for e in &a.entities {
         match e {
             EntityRef::Account {
@@ -188,9 +201,21 @@ fn link_keys(a: &Alert) -> Vec<String> {
             } if !host.is_loopback() && !host.key().is_empty() => {
                 keys.push(format!("host:{}", host.key()));
             }
+            EntityRef::Host {
+                role: EntityRole::Observer,
+                host,
+                sensitive: false,
+            } if !host.key().is_empty() && !is_dc(host) => {
+                hosts.push(format!("on:{}", host.key()));
+            }
             _ => {}
         }
     }
+    let mut keys: Vec<(String, i64)> = keys
+        .into_iter()
+        .map(|k| (k, CORRELATION_WINDOW))
+        .chain(hosts.into_iter().map(|k| (k, HOST_WINDOW)))
+        .collect();
     keys.sort();
     keys.dedup();
     keys
@@ -263,6 +288,31 @@ mod tests {
         assert_eq!(big.severity, Severity::Critical);
         assert_eq!(alerts[0].incident, alerts[2].incident);
         assert_ne!(alerts[0].incident, alerts[3].incident);
+    }
+
+    #[test]
+    fn alerts_on_one_workstation_minutes_apart_join_but_not_on_a_dc() {
+        let on = |secs, kind, id, host: &str, dc: bool| {
+            alert(secs, kind, id, None, None).observer(host, dc)
+        };
+        let mut alerts = vec![
+            on(0, AlertKind::LogCleared, "w1", "WS01", false),
+            on(600, AlertKind::LsassDump, "w2", "WS01", false),
+            // The same workstation hours later: another story.
+            on(4 * 3600, AlertKind::LogCleared, "w3", "WS01", false),
+            // Two alerts logged by a DC (marked, or learned later) stay apart.
+            on(0, AlertKind::Dcsync, "d1", "DC1", true),
+            on(60, AlertKind::LogCleared, "d2", "DC1", true),
+            on(0, AlertKind::Kerberoasting, "d3", "DC2", false),
+            on(60, AlertKind::LogCleared, "d4", "DC2", false),
+        ];
+        let dc2 = |h: &Host| h.short_name().as_deref() == Some("dc2");
+        let incidents = correlate_with(&mut alerts, &dc2);
+        assert_eq!(incidents.len(), 6, "{incidents:#?}");
+        assert_eq!(alerts[0].incident, alerts[1].incident);
+        assert_ne!(alerts[1].incident, alerts[2].incident);
+        assert_ne!(alerts[3].incident, alerts[4].incident);
+        assert_ne!(alerts[5].incident, alerts[6].incident);
     }
 
     #[test]

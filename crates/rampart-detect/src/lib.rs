@@ -21,5 +21,5 @@ pub(crate) mod testutil;
 pub use allow::AllowList;
 pub use engine::{Context, Detector, Engine, EngineConfig};
 pub use entities::{Entities, EntityConfig};
-pub use incident::{correlate, Incident};
+pub use incident::{correlate, correlate_with, Incident};
 pub use sigma::{LoadReport, RuleSet, Sigma};

@@ -14,7 +14,7 @@
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use rampart_core::{Alert, IdentityEvent, Severity};
-use rampart_detect::{correlate, Engine, EngineConfig, Incident};
+use rampart_detect::{correlate_with, Engine, EngineConfig, Incident};
 use rampart_ingest::{
     discover::{discover_all, Skipped},
     EventSink, Format, IngestError, InputFile, RawSelect, ReadOptions, ReadStats, Warning,
@@ -324,8 +324,8 @@ pub fn run_scan(
         }
     });
 
-    let (mut alerts, suppressed) = engine.finish_counted();
-    let incidents = correlate(&mut alerts);
+    let (mut alerts, suppressed, entities) = engine.finish_with_entities();
+    let incidents = correlate_with(&mut alerts, &|h| entities.is_dc_host(h));
     if let (Some(s), Some(id)) = (store.as_deref_mut(), scan_id) {
         if store_error.is_none() && !pending_store.is_empty() {
             if let Err(e) = s.insert_events(id, &pending_store) {
