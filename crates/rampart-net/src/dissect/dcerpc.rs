@@ -488,11 +488,45 @@ impl Dissector for DceRpc {
     fn end(&mut self, cx: &mut Ctx<'_>) {
         self.finish(cx);
     }
+
+    /// Partial PDUs of both directions and the calls awaiting their responses, so the flow
+    /// table (and SMB2, for the pipes it carries) can bound them.
+    fn buffered(&self) -> usize {
+        self.bufs.iter().map(Vec::capacity).sum::<usize>()
+            + self.calls.len() * std::mem::size_of::<Call>()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    /// The flow table (and SMB2, for its pipes) bounds dissector memory by `buffered`.
+    #[test]
+    fn a_partial_pdu_is_reported_as_buffered() {
+        let (source, mut events, mut notes): (Arc<str>, _, _) =
+            (Arc::from("t"), Vec::new(), Vec::new());
+        let addr = |port| std::net::SocketAddr::from(([192, 0, 2, 1], port));
+        let mut cx = Ctx {
+            source: &source,
+            frame: 1,
+            time: Timestamp::default(),
+            flow: crate::dissect::FlowKey {
+                client: addr(50_000),
+                server: addr(135),
+            },
+            transport: crate::dissect::Transport::Tcp,
+            events: &mut events,
+            notes: &mut notes,
+        };
+        let mut d = DceRpc::new();
+        // A request claiming a 60000-byte fragment, of which 30000 bytes have come.
+        let mut pdu = vec![5, 0, 0, 3, 0x10, 0, 0, 0, 0x60, 0xea, 0, 0, 1, 0, 0, 0];
+        pdu.resize(30_000, 0);
+        assert_eq!(d.data(Direction::ToServer, &pdu, &mut cx), Verdict::More);
+        assert!(d.buffered() >= 30_000, "{}", d.buffered());
+    }
 
     #[test]
     fn bind_detection() {

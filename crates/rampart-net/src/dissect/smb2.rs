@@ -47,6 +47,11 @@ const MAX_FRAME_KEEP: usize = 1 << 20;
 const MAX_PENDING: usize = 4096;
 /// Open named pipes followed per connection.
 const MAX_PIPES: usize = 256;
+/// Authenticated sessions and connected trees remembered per connection: a real client holds a
+/// handful; a stream of logons or connects beyond this keeps no more (their events are still
+/// reported, later requests on them just name no account or share).
+const MAX_SESSIONS: usize = 1024;
+const MAX_TREES: usize = 1024;
 /// Distinct (share, name) pairs reported per connection; a bulk copy beyond this reports no
 /// more files (the share itself was reported at the first).
 const MAX_TARGETS: usize = 10_000;
@@ -475,7 +480,11 @@ impl Smb2 {
                     }
                     STATUS_SUCCESS => {
                         if let Some(acct) = a.auth.account() {
-                            self.sessions.insert(session, acct);
+                            if self.sessions.len() < MAX_SESSIONS
+                                || self.sessions.contains_key(&session)
+                            {
+                                self.sessions.insert(session, acct);
+                            }
                         }
                         self.emit_auth(session, *a, Outcome::Success, 0, cx);
                     }
@@ -491,13 +500,15 @@ impl Smb2 {
                 let outcome = if h.status == STATUS_SUCCESS {
                     let ipc = msg.get(64 + 2) == Some(&SHARE_TYPE_PIPE)
                         || share.eq_ignore_ascii_case("IPC$");
-                    self.trees.insert(
-                        h.tree_id,
-                        Tree {
-                            share: share.clone(),
-                            ipc,
-                        },
-                    );
+                    if self.trees.len() < MAX_TREES || self.trees.contains_key(&h.tree_id) {
+                        self.trees.insert(
+                            h.tree_id,
+                            Tree {
+                                share: share.clone(),
+                                ipc,
+                            },
+                        );
+                    }
                     Outcome::Success
                 } else {
                     Outcome::Failure(h.status)
@@ -704,8 +715,12 @@ impl Dissector for Smb2 {
                 break;
             }
             if kind != 0 {
-                // NetBIOS session request/response and keep-alives (port 139): no SMB inside.
+                // NetBIOS session request/response and keep-alives (port 139): no SMB inside,
+                // so an incomplete one is skipped as it arrives rather than buffered whole (its
+                // length, up to 16 MiB, is only the sender's word).
                 if rest.len() < 4 + len {
+                    self.bufs[i].skip = 4 + len - rest.len();
+                    at = buf.len();
                     break;
                 }
                 at += 4 + len;
@@ -740,11 +755,89 @@ impl Dissector for Smb2 {
     fn end(&mut self, cx: &mut Ctx<'_>) {
         self.finish(cx);
     }
+
+    /// Partial frames, the pipes' DCE/RPC buffers and what pending requests keep (names):
+    /// without it the flow table's bound on dissector memory did not see SMB2 at all.
+    fn buffered(&self) -> usize {
+        let pending: usize =
+            self.pending
+                .values()
+                .map(|p| {
+                    std::mem::size_of::<Pending>()
+                        + match p {
+                            Pending::TreeConnect { share: n, .. }
+                            | Pending::Create { name: n, .. } => n.capacity(),
+                            Pending::SessionSetup { auth: Some(_), .. } => {
+                                std::mem::size_of::<StartedAuth>()
+                            }
+                            _ => 0,
+                        }
+                })
+                .sum();
+        self.bufs.iter().map(|b| b.buf.capacity()).sum::<usize>()
+            + self.pipes.values().map(|p| p.rpc.buffered()).sum::<usize>()
+            + pending
+            + self.awaiting.len() * std::mem::size_of::<StartedAuth>()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+
+    fn ctx<'a>(
+        source: &'a Arc<str>,
+        events: &'a mut Vec<IdentityEvent>,
+        notes: &'a mut Vec<Note>,
+    ) -> Ctx<'a> {
+        let addr = |port| std::net::SocketAddr::from(([192, 0, 2, 1], port));
+        Ctx {
+            source,
+            frame: 1,
+            time: Timestamp::default(),
+            flow: crate::dissect::FlowKey {
+                client: addr(50_000),
+                server: addr(445),
+            },
+            transport: crate::dissect::Transport::Tcp,
+            events,
+            notes,
+        }
+    }
+
+    /// The flow table bounds dissector memory by `buffered`: a frame being reassembled counts.
+    #[test]
+    fn a_partial_frame_is_reported_as_buffered() {
+        let (source, mut events, mut notes) = (Arc::from("t"), Vec::new(), Vec::new());
+        let mut cx = ctx(&source, &mut events, &mut notes);
+        let mut d = Smb2::new();
+        let mut frame = vec![0, 0x01, 0x00, 0x00];
+        frame.extend(b"\xfeSMB");
+        frame.resize(40_000, 0);
+        assert_eq!(d.data(Direction::ToServer, &frame, &mut cx), Verdict::More);
+        assert!(d.buffered() >= 40_000, "{}", d.buffered());
+    }
+
+    /// A keep-alive claiming 16 MiB is skipped as it comes, and the SMB after it is read.
+    #[test]
+    fn a_long_netbios_keepalive_is_skipped_unbuffered() {
+        let (source, mut events, mut notes) = (Arc::from("t"), Vec::new(), Vec::new());
+        let mut cx = ctx(&source, &mut events, &mut notes);
+        let mut d = Smb2::new();
+        let mut first = vec![0x85, 0xff, 0xff, 0xff];
+        first.resize(1000, 0);
+        assert_eq!(d.data(Direction::ToServer, &first, &mut cx), Verdict::More);
+        assert!(d.buffered() < 4096, "{}", d.buffered());
+        let rest = vec![0u8; 0xff_ffff + 4 - 1000];
+        for piece in rest.chunks(64 * 1024) {
+            assert_eq!(d.data(Direction::ToServer, piece, &mut cx), Verdict::More);
+            assert!(d.buffered() < 4096, "{}", d.buffered());
+        }
+        let smb1 = [0, 0, 0, 4, 0xff, b'S', b'M', b'B'];
+        assert_eq!(d.data(Direction::ToServer, &smb1, &mut cx), Verdict::More);
+        assert_eq!(d.smb1_frames, 1);
+    }
 
     #[test]
     fn names() {
