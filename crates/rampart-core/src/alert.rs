@@ -273,6 +273,24 @@ impl Alert {
         }
     }
 
+    /// Adds the evidence of a window of distinct records (each item one event, oldest first),
+    /// as a detector's summary of its window does on every update. The first records up to
+    /// [`MAX_EVIDENCE`] are kept (checked against those already held); the rest only widen the
+    /// time span and are counted, so one update costs O(items) however large the window.
+    pub fn add_evidence_refs<'a>(
+        &mut self,
+        items: impl IntoIterator<Item = (&'a Evidence, Timestamp)>,
+    ) {
+        for (evidence, time) in items {
+            self.extend_time(time);
+            if self.evidence.len() >= MAX_EVIDENCE {
+                self.evidence_omitted += 1;
+            } else if !self.evidence.contains(evidence) {
+                self.evidence.push(evidence.clone());
+            }
+        }
+    }
+
     pub fn with_evidence<'a>(
         mut self,
         events: impl IntoIterator<Item = &'a IdentityEvent>,
@@ -330,7 +348,16 @@ impl Alert {
             .source_host
             .clone()
             .or_else(|| self.source_host.clone());
+        // The newer summary describes its whole window, and its window overlaps what earlier
+        // updates described: its omitted records are mostly ones already counted. The body of
+        // evidence is at least as large as the largest single summary of it.
+        let omitted = self.evidence_omitted;
+        let newer_total = newer.evidence.len() as u64 + newer.evidence_omitted;
+        let mut newer = newer;
+        newer.evidence_omitted = 0;
         self.merge(newer);
+        let held = self.evidence.len() as u64;
+        self.evidence_omitted = omitted.max(newer_total.saturating_sub(held));
         self.count = count;
         self.title = title;
         self.description = description;
@@ -359,4 +386,80 @@ pub fn stable_hash(parts: &[&str]) -> u64 {
         }
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{EventKind, IdentityEvent};
+    use chrono::TimeZone;
+    use std::sync::Arc;
+
+    fn at(s: i64) -> Timestamp {
+        chrono::Utc
+            .timestamp_opt(1_700_000_000 + s, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    fn ev(source: &Arc<str>, record: u64) -> Evidence {
+        Evidence {
+            source: source.clone(),
+            record,
+            event_id: Some(4662),
+        }
+    }
+
+    fn window(source: &Arc<str>, n: u64) -> Vec<(Timestamp, Evidence)> {
+        (0..n).map(|i| (at(i as i64), ev(source, i + 1))).collect()
+    }
+
+    fn alert(source: &Arc<str>) -> Alert {
+        let first = IdentityEvent::new(
+            at(0),
+            EventKind::LogCleared {
+                channel: "Security".into(),
+            },
+            ev(source, 1),
+        );
+        Alert::new(AlertKind::LdapRecon, Severity::Medium, &first)
+    }
+
+    #[test]
+    fn evidence_equality_compares_the_record_and_the_source_text() {
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("x.evtx"), Arc::from("x.evtx"));
+        assert_eq!(ev(&a, 7), ev(&b, 7));
+        assert_ne!(ev(&a, 7), ev(&a, 8));
+        assert_ne!(ev(&a, 7), ev(&Arc::from("y.evtx"), 7));
+    }
+
+    #[test]
+    fn a_window_keeps_the_first_records_and_counts_the_rest() {
+        let src: Arc<str> = Arc::from("dc.evtx");
+        let mut a = alert(&src);
+        let items = window(&src, 1000);
+        a.add_evidence_refs(items.iter().map(|(t, e)| (e, *t)));
+        assert_eq!(a.evidence.len(), MAX_EVIDENCE);
+        assert_eq!(a.evidence_omitted, 1000 - MAX_EVIDENCE as u64);
+        assert_eq!(a.evidence[0].record, 1);
+        assert_eq!(a.last_time, at(999));
+    }
+
+    #[test]
+    fn repeated_summaries_of_one_window_do_not_inflate_the_omitted_count() {
+        let src: Arc<str> = Arc::from("dc.evtx");
+        let mut first = alert(&src);
+        let w = window(&src, 200);
+        first.add_evidence_refs(w.iter().map(|(t, e)| (e, *t)));
+        // Ten updates, each summarising the window grown by one record.
+        for n in 201..=210 {
+            let mut newer = alert(&src);
+            let w = window(&src, n);
+            newer.add_evidence_refs(w.iter().map(|(t, e)| (e, *t)));
+            first.update_summary(newer);
+        }
+        assert_eq!(first.evidence.len(), MAX_EVIDENCE);
+        assert_eq!(first.evidence_omitted, 210 - MAX_EVIDENCE as u64);
+        assert_eq!(first.last_time, at(209));
+    }
 }

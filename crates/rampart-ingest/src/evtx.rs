@@ -154,7 +154,10 @@ fn drain<T: Read + Seek>(
     let raw = opts.raw.clone().filter(|r| !r.is_empty());
     let mut records =
         parser.serialized_records(move |record| process(record, &worker_source, raw.as_deref()));
-    let mut batch: Vec<IdentityEvent> = Vec::with_capacity(BATCH);
+    // Grown as events come rather than reserved: most records map to nothing, many files
+    // hold a few events, and a batch is freed on the engine's thread, so a full reservation
+    // per file is fresh memory the allocator must fault in and zero every time.
+    let mut batch: Vec<IdentityEvent> = Vec::new();
     let mut seen: u64 = 0;
     let mut no_magic = NoMagicRun::default();
     loop {

@@ -258,9 +258,7 @@ impl ForcedAuthCoercion {
         if let Some(a) = actor.filter(|a| !a.is_builtin_service() || anonymous(a)) {
             alert = alert.actor(&a, cx.entities.is_sensitive_account(&a));
         }
-        for (t, r) in &asked {
-            alert.add_evidence_ref(&r.evidence, *t);
-        }
+        alert.add_evidence_refs(asked.iter().map(|(t, r)| (&r.evidence, *t)));
         cx.emit(&format!("{host}|{}", peer.key()), alert);
     }
 }

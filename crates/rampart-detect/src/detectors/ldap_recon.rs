@@ -30,7 +30,7 @@ use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
 use chrono::Duration;
 use rampart_core::{Alert, AlertKind, EventKind, IdentityEvent, Severity};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// Distinct principal objects read by one account that make a bulk enumeration.
 pub const DISTINCT_OBJECTS: usize = 50;
@@ -129,9 +129,7 @@ impl LdapRecon {
         if let Some(a) = actor {
             alert = alert.actor(a, cx.entities.is_sensitive_account(a));
         }
-        for (t, (_, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
         alert = alert.observer(dc, cx.entities.observer_is_dc(ev));
         cx.emit_summary(&key, alert);
     }
@@ -265,16 +263,19 @@ impl Detector for LdapRecon {
         else {
             return;
         };
-        let objects: BTreeSet<&str> = items.iter().map(|(_, (o, _))| o.as_str()).collect();
+        // Cheap tests first: this runs on every read of a busy reader's window.
+        if items.len() < DISTINCT_OBJECTS {
+            return;
+        }
+        let objects: HashSet<&str> = items.iter().map(|(_, (o, _))| o.as_str()).collect();
         if objects.len() < DISTINCT_OBJECTS {
             return;
         }
-        let mut classes: Vec<&str> = objects
+        let classes: BTreeSet<&str> = objects
             .iter()
             .filter_map(|o| o.split_once(':').map(|(c, _)| c))
             .collect();
-        classes.sort_unstable();
-        classes.dedup();
+        let classes: Vec<&str> = classes.into_iter().collect();
         let on = ev.observer.as_deref().unwrap_or("a domain controller");
         let mut alert = Alert::new(AlertKind::LdapRecon, Severity::Medium, ev)
             .title(format!("Directory enumeration by {actor}"))
@@ -294,9 +295,7 @@ impl Detector for LdapRecon {
                  compromised, and expect attacks on what the enumeration shows: Kerberoastable \
                  accounts, ACL paths, delegation.",
             );
-        for (t, (_, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }

@@ -182,9 +182,7 @@ pub(crate) fn window_evidence<T>(
     mut alert: rampart_core::Alert,
     items: &std::collections::VecDeque<(rampart_core::Timestamp, Sighting<T>)>,
 ) -> rampart_core::Alert {
-    for (t, (_, e)) in items {
-        alert.add_evidence_ref(e, *t);
-    }
+    alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
     alert
 }
 

@@ -219,9 +219,7 @@ impl Detector for PasswordSpray {
         alert = window_evidence(alert, failures);
         if list.is_some() {
             if let Some(items) = self.names.get(&origin) {
-                for (t, (_, e)) in items {
-                    alert.add_evidence_ref(e, *t);
-                }
+                alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
             }
         }
         if let Some(s) = self.successes.get(&origin) {

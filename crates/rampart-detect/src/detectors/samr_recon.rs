@@ -215,9 +215,7 @@ impl SamrRecon {
         if sensitive_names.is_empty() {
             alert = alert.target(format!("SAM accounts and groups on {on}"));
         }
-        for (t, (_, _, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, _, e))| (e, *t)));
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
@@ -282,9 +280,7 @@ impl SamrRecon {
         if let Some(a) = actor {
             alert = alert.actor(a, cx.entities.is_sensitive_account(a));
         }
-        for (t, (_, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
         alert = alert.observer(dc, cx.entities.observer_is_dc(ev));
         cx.emit_summary(&key, alert);
     }
@@ -320,9 +316,7 @@ impl SamrRecon {
         for p in &shown {
             alert = alert.target(p.to_string());
         }
-        for (t, (_, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }

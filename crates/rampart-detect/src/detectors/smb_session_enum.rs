@@ -107,9 +107,7 @@ impl Detector for SmbSessionEnum {
                         ev.observer.as_deref().unwrap_or(&host)
                     );
                     let mut alert = build(ev, cx, Severity::Medium, what).target(target(ev));
-                    for (t, (_, e)) in items {
-                        alert.add_evidence_ref(e, *t);
-                    }
+                    alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
                     cx.emit(&alert_key(&origin), alert);
                 }
             }
@@ -159,9 +157,7 @@ impl SmbSessionEnum {
         for h in &shown {
             alert = alert.target(h.to_string());
         }
-        for (t, (_, e)) in items {
-            alert.add_evidence_ref(e, *t);
-        }
+        alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
         cx.emit_summary(&alert_key(origin), alert);
     }
 }

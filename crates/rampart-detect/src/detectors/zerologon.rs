@@ -128,9 +128,7 @@ impl Detector for Zerologon {
                         .unwrap_or_default()
                 );
                 let mut alert = alert(ev, cx, Severity::High, Some(account), what);
-                for (t, e) in &evidence {
-                    alert.add_evidence_ref(e, *t);
-                }
+                alert.add_evidence_refs(evidence.iter().map(|(t, e)| (e, *t)));
                 cx.emit(&target_key(ev, Some(account)), alert);
             }
             EventKind::ProcessCreated {
@@ -228,9 +226,7 @@ impl Zerologon {
                      sets up its secure channel with one call)"
                 );
                 let mut alert = alert(ev, cx, Severity::High, None, what);
-                for (t, e) in &evidence {
-                    alert.add_evidence_ref(e, *t);
-                }
+                alert.add_evidence_refs(evidence.iter().map(|(t, e)| (e, *t)));
                 cx.emit(&key, alert);
             }
             NETR_SERVER_PASSWORD_SET2 if self.bursts.contains(&key, ev.time) => {

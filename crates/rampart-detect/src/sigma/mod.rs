@@ -450,9 +450,7 @@ impl Detector for Sigma {
                     ev.evidence.clone(),
                 ) {
                     let mut alert = rule_alert(&c.meta, &c.id, &c.file, c.severity, ev, record, cx);
-                    for (t, e) in &evidence {
-                        alert.add_evidence_ref(e, *t);
-                    }
+                    alert.add_evidence_refs(evidence.iter().map(|(t, e)| (e, *t)));
                     let by = if c.def.group_by.is_empty() {
                         String::new()
                     } else {
