@@ -67,7 +67,18 @@ enum Cmd {
     ParseOnly(parse_only::Args),
 }
 
+/// As `rampart` does (see its `no_transparent_huge_pages`), so that the parse-only baseline
+/// runs with the same memory settings as the scan it is compared with.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Cmd::Scoreboard(a) => scoreboard::run(a),

@@ -80,13 +80,21 @@ impl IdentityEvent {
 
     /// The observer's short name, lower-case (`dc01` for `DC01.corp.local`).
     pub fn observer_short(&self) -> Option<String> {
-        self.observer
-            .as_deref()
-            .map(|o| match o.parse::<std::net::IpAddr>() {
+        self.observer.as_deref().map(|o| {
+            // Only a string of hex digits, dots and colons can be an address; testing that
+            // first spares the address parser every host name (this runs for most events).
+            let maybe_ip = o
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+            match maybe_ip
+                .then(|| o.parse::<std::net::IpAddr>().ok())
+                .flatten()
+            {
                 // A sensor names the server by address: `127.0.0.2` has no short form.
-                Ok(ip) => ip.to_string(),
-                Err(_) => o.split('.').next().unwrap_or(o).to_ascii_lowercase(),
-            })
+                Some(ip) => ip.to_string(),
+                None => o.split('.').next().unwrap_or(o).to_ascii_lowercase(),
+            }
+        })
     }
 }
 
@@ -107,7 +115,7 @@ impl Outcome {
 }
 
 /// Where an event came from: enough to find the raw record again.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The input as the user gave it (a file path, a capture name, a sensor id).
     pub source: Arc<str>,
@@ -117,6 +125,25 @@ pub struct Evidence {
     /// The Windows event id the record carried, when it was a Windows event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u32>,
+}
+
+/// Field-wise equality, cheapest field first: alerts check each new evidence record against
+/// the ones they keep, and the records of one input share one `source` allocation, so the
+/// string is compared only when the record numbers already match.
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        self.record == other.record
+            && self.event_id == other.event_id
+            && (Arc::ptr_eq(&self.source, &other.source) || self.source == other.source)
+    }
+}
+
+impl std::hash::Hash for Evidence {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.source.hash(state);
+        self.record.hash(state);
+        self.event_id.hash(state);
+    }
 }
 
 /// A Windows event record as the log wrote it: its system header and its `EventData` (or
@@ -696,5 +723,38 @@ impl EventKind {
             RpcCall { .. } => "rpc_call",
             RawRecord { .. } => "raw_record",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed_by(observer: &str) -> IdentityEvent {
+        let mut ev = IdentityEvent::new(
+            chrono::DateTime::UNIX_EPOCH,
+            EventKind::LogCleared {
+                channel: "Security".into(),
+            },
+            Evidence {
+                source: Arc::from("t.evtx"),
+                record: 1,
+                event_id: Some(1102),
+            },
+        );
+        ev.observer = Some(observer.into());
+        ev
+    }
+
+    #[test]
+    fn observer_short_names_hosts_and_keeps_addresses() {
+        let short = |o: &str| observed_by(o).observer_short();
+        assert_eq!(short("DC01.corp.local").as_deref(), Some("dc01"));
+        assert_eq!(short("dc1").as_deref(), Some("dc1"));
+        // Hex-looking host names are not addresses.
+        assert_eq!(short("DEAD.corp.local").as_deref(), Some("dead"));
+        assert_eq!(short("127.0.0.2").as_deref(), Some("127.0.0.2"));
+        assert_eq!(short("fe80::1").as_deref(), Some("fe80::1"));
+        assert_eq!(short("0:0:0:0:0:0:0:1").as_deref(), Some("::1"));
     }
 }

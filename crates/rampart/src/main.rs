@@ -276,7 +276,21 @@ fn parse_kind(s: &str) -> Result<AlertKind, String> {
         .map_err(|e: rampart_core::kind::UnknownKind| e.to_string())
 }
 
+/// Transparent huge pages off for this process. mimalloc asks the kernel for them on its
+/// arenas, and then every 2 MiB region the scan touches is faulted in and zeroed whole: on the
+/// benchmark corpus that doubled peak RSS (about 95 → 50 MiB without) and spent a tenth of the
+/// scan's CPU zeroing pages, for allocations that are small and short-lived.
+fn no_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and touches no memory of ours;
+    // a failure (an old kernel) only leaves the default in place.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() -> ExitCode {
+    no_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Scan(args) => cmd_scan(args),
