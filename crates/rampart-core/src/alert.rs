@@ -308,6 +308,23 @@ impl Alert {
         }
     }
 
+    /// Folds one more occurrence of this alert, seen in `ev`, into it: what [`Alert::merge`]
+    /// does with an alert built from `ev` alone (one evidence record, no targets beyond the
+    /// ones this alert already names), without building that alert.
+    pub fn add_occurrence(&mut self, severity: Severity, ev: &IdentityEvent) {
+        self.count += 1;
+        self.extend_time(ev.time);
+        self.severity = self.severity.max(severity);
+        if self.evidence.contains(&ev.evidence) {
+            return;
+        }
+        if self.evidence.len() < MAX_EVIDENCE {
+            self.evidence.push(ev.evidence.clone());
+        } else {
+            self.evidence_omitted += 1;
+        }
+    }
+
     /// Folds a repeat of the same alert into this one: counts it, widens the time span, keeps
     /// its evidence (up to the cap) and the higher severity.
     pub fn merge(&mut self, other: Alert) {

@@ -40,6 +40,22 @@ impl Context<'_> {
         self.sink.push(self.detector, key, alert, false);
     }
 
+    /// Counts `ev` as one more occurrence of the open alert with this `key` when there is one
+    /// (the same key within the dedup window) and returns true; returns false, changing
+    /// nothing, when the detector must build and [`Context::emit`] the alert. For detectors
+    /// whose repeats differ only in evidence (one host running the same tool a thousand
+    /// times): the result is what emitting an alert with `ev`'s evidence, `severity` and
+    /// the open alert's targets would give, without building that alert. With an allow-list
+    /// loaded it always returns false, so every occurrence is checked against it.
+    pub fn repeat(
+        &mut self,
+        key: &str,
+        severity: rampart_core::Severity,
+        ev: &IdentityEvent,
+    ) -> bool {
+        self.sink.repeat(self.detector, key, severity, ev)
+    }
+
     /// Raises an alert on behalf of one of the detector's rules: `detector` names it in the
     /// alert (`sigma:<rule id>`); otherwise as [`Context::emit`].
     pub fn emit_as(&mut self, detector: &str, key: &str, mut alert: Alert) {
@@ -78,6 +94,30 @@ impl AlertSink {
             allow,
             ..AlertSink::default()
         }
+    }
+
+    fn repeat(
+        &mut self,
+        detector: &'static str,
+        key: &str,
+        severity: rampart_core::Severity,
+        ev: &IdentityEvent,
+    ) -> bool {
+        if !self.allow.is_empty() {
+            return false;
+        }
+        let Some(&i) = self.index.get(&(detector, key.to_string())) else {
+            return false;
+        };
+        let existing = &mut self.alerts[i];
+        let close = ev.time <= existing.last_time + self.dedup_window
+            && ev.time >= existing.time - self.dedup_window;
+        if !close {
+            return false;
+        }
+        existing.add_occurrence(severity, ev);
+        self.dirty.push(i);
+        true
     }
 
     fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert, summary: bool) {

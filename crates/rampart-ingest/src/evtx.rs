@@ -38,6 +38,7 @@ use memchr::memmem;
 use rampart_core::{IdentityEvent, Timestamp};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;
@@ -377,9 +378,8 @@ struct Needles {
     system_time: memmem::Finder<'static>,
     record_id: memmem::Finder<'static>,
     text: memmem::Finder<'static>,
-    event_data: memmem::Finder<'static>,
-    user_data: memmem::Finder<'static>,
-    error_data: memmem::Finder<'static>,
+    /// The common end of the `EventData`, `UserData` and `ProcessingErrorData` keys.
+    data_tail: memmem::Finder<'static>,
     object_type_process: memmem::Finder<'static>,
 }
 
@@ -393,9 +393,7 @@ static NEEDLES: std::sync::LazyLock<Needles> = std::sync::LazyLock::new(|| Needl
     system_time: memmem::Finder::new(b"\"SystemTime\":"),
     record_id: memmem::Finder::new(b"\"EventRecordID\":"),
     text: memmem::Finder::new(b"\"#text\":"),
-    event_data: memmem::Finder::new(b"\"EventData\":"),
-    user_data: memmem::Finder::new(b"\"UserData\":"),
-    error_data: memmem::Finder::new(b"\"ProcessingErrorData\":"),
+    data_tail: memmem::Finder::new(b"Data\":"),
     object_type_process: memmem::Finder::new(b"\"ObjectType\":\"Process\""),
 });
 
@@ -450,7 +448,10 @@ fn map_record(
         }
     }
     if !sys.user_id.is_empty() && !data.iter().any(|(k, _)| k == "UserID") {
-        data.push(("UserID".to_string(), json_string(sys.user_id)));
+        data.push((
+            Cow::Borrowed("UserID"),
+            Cow::Owned(json_string(sys.user_id)),
+        ));
     }
     let ev = WinEvent {
         event_id: head.event_id,
@@ -540,10 +541,7 @@ struct SystemScan<'a> {
 fn scan_system(json: &[u8], from: usize) -> SystemScan<'_> {
     let n = &*NEEDLES;
     let rest = &json[from..];
-    let data = [&n.event_data, &n.user_data, &n.error_data]
-        .into_iter()
-        .filter_map(|f| f.find(rest).map(|at| (at, at + f.needle().len())))
-        .min();
+    let data = data_key(rest);
     let system = &rest[..data.map_or(rest.len(), |(key, _)| key)];
     let field = |f: &memmem::Finder<'static>| {
         f.find(system)
@@ -562,6 +560,25 @@ fn scan_system(json: &[u8], from: usize) -> SystemScan<'_> {
         }),
         data_at: data.map(|(_, value)| from + value),
     }
+}
+
+/// Where the first `"EventData":`, `"UserData":` or `"ProcessingErrorData":` key of `s`
+/// starts and where its value starts: one pass for the common `Data":` tail (a key pattern
+/// cannot match inside a value, whose quotes are escaped).
+fn data_key(s: &[u8]) -> Option<(usize, usize)> {
+    let tail = NEEDLES.data_tail.needle().len();
+    let mut from = 0;
+    while let Some(at) = NEEDLES.data_tail.find(&s[from..]) {
+        let end = from + at + tail;
+        let head = &s[..from + at];
+        for key in [&b"\"Event"[..], b"\"User", b"\"ProcessingError"] {
+            if head.ends_with(key) {
+                return Some((head.len() - key.len(), end));
+            }
+        }
+        from = end;
+    }
+    None
 }
 
 /// The event id at the start of `s`: `4624`, `"4624"` or `{"#attributes":{…},"#text":7045}`.
@@ -812,52 +829,56 @@ impl<'de> Deserialize<'de> for Flex {
 /// - `UserData`'s wrapper element (`{"LogFileCleared": {…}}`) is looked through;
 /// - `{"Data": {"#text": ["a", "b"]}}` (unnamed data) → (`Data`, `a\nb`);
 /// - `#attributes` are dropped, `null` values left out.
-pub(crate) struct Flatten<'v> {
-    pub out: &'v mut Vec<(String, String)>,
-    pub key: Option<String>,
+pub(crate) struct Flatten<'v, 'de> {
+    pub out: &'v mut Vec<(Cow<'de, str>, Cow<'de, str>)>,
+    pub key: Option<Cow<'de, str>>,
 }
 
-impl Flatten<'_> {
-    fn push(self, value: String) {
-        let key = self.key.unwrap_or_else(|| "Data".to_string());
+impl<'de> Flatten<'_, 'de> {
+    fn push(self, value: Cow<'de, str>) {
+        let key = self.key.unwrap_or(Cow::Borrowed("Data"));
         self.out.push((key, value));
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Flatten<'_> {
+impl<'de> DeserializeSeed<'de> for Flatten<'_, 'de> {
     type Value = ();
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Flatten<'_> {
+impl<'de> Visitor<'de> for Flatten<'_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("event data")
     }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.push(Cow::Borrowed(v));
+        Ok(())
+    }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.push(v.to_string());
+        self.push(Cow::Owned(v.to_string()));
         Ok(())
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
-        self.push(v);
+        self.push(Cow::Owned(v));
         Ok(())
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.push(v.to_string());
+        self.push(Cow::Owned(v.to_string()));
         Ok(())
     }
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.push(v.to_string());
+        self.push(Cow::Owned(v.to_string()));
         Ok(())
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.push(v.to_string());
+        self.push(Cow::Owned(v.to_string()));
         Ok(())
     }
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
-        self.push(v.to_string());
+        self.push(Cow::Borrowed(if v { "true" } else { "false" }));
         Ok(())
     }
     fn visit_unit<E: de::Error>(self) -> Result<(), E> {
@@ -881,7 +902,7 @@ impl<'de> Visitor<'de> for Flatten<'_> {
                 .map(|(_, v)| v)
                 .collect::<Vec<_>>()
                 .join("\n");
-            self.push(joined);
+            self.push(Cow::Owned(joined));
         }
         Ok(())
     }
@@ -896,9 +917,9 @@ impl<'de> Visitor<'de> for Flatten<'_> {
                     out: &mut *out,
                     key: self.key.clone(),
                 })?,
-                k => map.next_value_seed(Flatten {
+                _ => map.next_value_seed(Flatten {
                     out: &mut *out,
-                    key: Some(k.to_string()),
+                    key: Some(key.0),
                 })?,
             }
         }
@@ -1037,7 +1058,19 @@ mod tests {
         }
         .deserialize(&mut de)
         .unwrap();
-        data
+        data.into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn data_key_finds_the_first_data_object_only_as_a_key() {
+        let json = br#"{"System":{"Note":"a \"EventData\": inside","MyEventData":1},"UserData":{"x":1},"EventData":{}}"#;
+        let (key, value) = data_key(json).expect("a data key");
+        assert_eq!(&json[key..value], br#""UserData":"#);
+        assert_eq!(data_key(br#"{"System":{"EventID":1}}"#), None);
+        let json = br#"{"ProcessingErrorData":{"ErrorCode":15005}}"#;
+        assert_eq!(data_key(json), Some((1, 23)));
     }
 
     #[test]

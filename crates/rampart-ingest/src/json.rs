@@ -497,7 +497,10 @@ fn head_of(obj: &Map<String, Value>) -> Option<(u32, &str, &str)> {
 
 /// Builds the [`WinEvent`] of one JSON object, whatever its layout. `Ok(None)` when it is not
 /// a Windows event (no event id); `Err` when it is one but has no usable time.
-pub fn win_event(obj: &Map<String, Value>, record: u64) -> Result<Option<WinEvent>, String> {
+pub fn win_event(
+    obj: &Map<String, Value>,
+    record: u64,
+) -> Result<Option<WinEvent<'static>>, String> {
     if let Some(sys) = evtx_system(obj) {
         // `evtx_dump` / `records_json`: the EVTX record as JSON.
         let Some(event_id) = num_or_text(sys.get("EventID")) else {
@@ -611,7 +614,7 @@ fn build(
     time: Option<Timestamp>,
     record: u64,
     data: Vec<(String, String)>,
-) -> Result<Option<WinEvent>, String> {
+) -> Result<Option<WinEvent<'static>>, String> {
     let Ok(event_id) = u32::try_from(event_id) else {
         return Ok(None);
     };
@@ -625,7 +628,10 @@ fn build(
         computer: computer.unwrap_or_default(),
         time,
         record_id: record,
-        data,
+        data: data
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect(),
     }))
 }
 
@@ -667,11 +673,17 @@ fn num_or_text(v: Option<&Value>) -> Option<u64> {
 fn flatten_into(v: Option<&Value>, data: &mut Vec<(String, String)>) {
     if let Some(v) = v {
         // A `Value` always deserializes; a failure could only come from a custom visitor.
+        let mut fields = Vec::new();
         let _ = Flatten {
-            out: data,
+            out: &mut fields,
             key: None,
         }
         .deserialize(v);
+        data.extend(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned())),
+        );
     }
 }
 

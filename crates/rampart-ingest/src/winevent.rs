@@ -1,17 +1,19 @@
 //! [`WinEvent`]: one Windows event, whatever file it came from.
 //!
 //! The readers build one only for records a mapper handles (see
-//! [`crate::mappers::is_interesting`]), so it can afford owned strings; it stays a flat list of
-//! name/value pairs because events carry 5 to 40 fields and a linear scan beats hashing there.
+//! [`crate::mappers::is_interesting`]); its data borrows from the rendered record where no
+//! escape had to be undone. It stays a flat list of name/value pairs because events carry 5
+//! to 40 fields and a linear scan beats hashing there.
 
 use rampart_core::{
     wellknown, Account, EventKind, Evidence, Host, IdentityEvent, RawRecord, Timestamp,
 };
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A Windows event: its system header and its `EventData` (or `UserData`) as name/value pairs.
 #[derive(Debug, Clone, PartialEq)]
-pub struct WinEvent {
+pub struct WinEvent<'a> {
     pub event_id: u32,
     /// The provider (`Microsoft-Windows-Security-Auditing`, `Service Control Manager`, …).
     pub provider: String,
@@ -26,17 +28,35 @@ pub struct WinEvent {
     /// The event's data fields, in the order the source gave them. Numbers and booleans are
     /// written as text; a value with several parts (an unnamed `Data` list) is joined by `\n`.
     /// The user SID of the system header (`Security/@UserID`), when set, is added as `UserID`.
-    pub data: Vec<(String, String)>,
+    pub data: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-impl WinEvent {
+impl WinEvent<'_> {
     /// A field's value: the exact name first, then ignoring ASCII case.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.data
             .iter()
             .find(|(k, _)| k == name)
             .or_else(|| self.data.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// The value of the field named `prefix` + `suffix` (as [`Self::get`] matches names),
+    /// without building the name.
+    fn get_joined(&self, prefix: &str, suffix: &str) -> Option<&str> {
+        let len = prefix.len() + suffix.len();
+        let exact = |k: &str| k.len() == len && k.starts_with(prefix) && k.ends_with(suffix);
+        let folded = |k: &str| {
+            k.len() == len
+                && k.is_char_boundary(prefix.len())
+                && k[..prefix.len()].eq_ignore_ascii_case(prefix)
+                && k[prefix.len()..].eq_ignore_ascii_case(suffix)
+        };
+        self.data
+            .iter()
+            .find(|(k, _)| exact(k))
+            .or_else(|| self.data.iter().find(|(k, _)| folded(k)))
+            .map(|(_, v)| v.as_ref())
     }
 
     /// A field's value with surrounding white space removed, `None` when it is empty or one of
@@ -64,11 +84,11 @@ impl WinEvent {
     /// (`Subject`, `Target`), as most Security events name them. 4768/4771 write `TargetSid`
     /// instead of `TargetUserSid`; both are looked up.
     pub fn account(&self, prefix: &str) -> Option<Account> {
-        let name = self.get(&format!("{prefix}UserName"));
-        let domain = self.get(&format!("{prefix}DomainName"));
+        let name = self.get_joined(prefix, "UserName");
+        let domain = self.get_joined(prefix, "DomainName");
         let sid = self
-            .get(&format!("{prefix}UserSid"))
-            .or_else(|| self.get(&format!("{prefix}Sid")));
+            .get_joined(prefix, "UserSid")
+            .or_else(|| self.get_joined(prefix, "Sid"));
         Account::from_parts(name, domain, sid)
     }
 
@@ -100,7 +120,11 @@ impl WinEvent {
                     channel: self.channel,
                     provider: self.provider,
                     computer: self.computer.clone(),
-                    fields: self.data,
+                    fields: self
+                        .data
+                        .into_iter()
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect(),
                 }),
             },
             Evidence {
@@ -157,7 +181,7 @@ pub(crate) mod test_support {
     use chrono::TimeZone;
 
     /// A Security-channel event with the given data, for mapper tests.
-    pub fn security(event_id: u32, data: &[(&str, &str)]) -> WinEvent {
+    pub fn security(event_id: u32, data: &[(&str, &str)]) -> WinEvent<'static> {
         event(
             event_id,
             "Microsoft-Windows-Security-Auditing",
@@ -166,7 +190,12 @@ pub(crate) mod test_support {
         )
     }
 
-    pub fn event(event_id: u32, provider: &str, channel: &str, data: &[(&str, &str)]) -> WinEvent {
+    pub fn event(
+        event_id: u32,
+        provider: &str,
+        channel: &str,
+        data: &[(&str, &str)],
+    ) -> WinEvent<'static> {
         WinEvent {
             event_id,
             provider: provider.to_string(),
@@ -179,7 +208,7 @@ pub(crate) mod test_support {
             record_id: 42,
             data: data
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| (k.to_string().into(), v.to_string().into()))
                 .collect(),
         }
     }
@@ -248,5 +277,27 @@ mod tests {
             squash_whitespace("\r\n\t\t%%2080\r\n\t\t%%2082\r\n"),
             "%%2080 %%2082"
         );
+    }
+
+    #[test]
+    fn accounts_are_read_from_prefixed_fields_in_any_case() {
+        let ev = super::test_support::security(
+            4624,
+            &[
+                ("targetusername", "alice"),
+                ("TargetDomainName", "CORP"),
+                ("TargetSid", "S-1-5-21-1-2-3-1104"),
+                ("SubjectUserName", "DC01$"),
+            ],
+        );
+        let a = ev.account("Target").expect("the target account");
+        assert_eq!(a.name, "alice");
+        assert_eq!(a.domain.as_deref(), Some("CORP"));
+        assert_eq!(a.sid.as_deref(), Some("S-1-5-21-1-2-3-1104"));
+        assert_eq!(
+            ev.account("Subject").map(|a| a.name),
+            Some("DC01$".to_string())
+        );
+        assert!(ev.account("Member").is_none());
     }
 }

@@ -202,6 +202,11 @@ impl Detector for RemoteExecService {
             .observer
             .clone()
             .unwrap_or_else(|| "the host".to_string());
+        let key = host.to_ascii_lowercase();
+        // The alert's target is the host its key names: a repeat only adds evidence.
+        if cx.repeat(&key, severity, ev) {
+            return;
+        }
         let mut alert = Alert::new(AlertKind::RemoteExecService, severity, ev)
             .title(format!("Remote execution through a service on {host}"))
             .target(host.clone())
@@ -229,7 +234,7 @@ impl Detector for RemoteExecService {
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
-        cx.emit(&host.to_ascii_lowercase(), alert);
+        cx.emit(&key, alert);
     }
 }
 
@@ -422,6 +427,46 @@ mod tests {
         assert_eq!(alerts.len(), 1, "same target host: one alert");
         assert_eq!(alerts[0].count, 2);
         assert_eq!(alerts[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn counted_repeats_equal_built_and_merged_repeats() {
+        // A thousand runs of the tool on one host: the engine counts repeats without building
+        // their alerts unless an allow-list must see each one. Both paths give the same alert.
+        let events: Vec<IdentityEvent> = (0..200)
+            .map(|i| {
+                let mut e = install(
+                    "BTOBTO",
+                    "%COMSPEC% /Q /c echo dir > \\\\127.0.0.1\\C$\\__output",
+                );
+                e.time = t(i * 30);
+                e.evidence.record = i as u64 + 1;
+                e
+            })
+            .collect();
+        let fast = run(Box::new(RemoteExecService), &events);
+        let allow = crate::AllowList::parse(
+            "remote_exec_service host nothing-matches",
+            "allow",
+            &["remote_exec_service"],
+        )
+        .expect("valid allow-list");
+        let cfg = crate::EngineConfig {
+            allow,
+            ..crate::EngineConfig::default()
+        };
+        let mut engine = crate::Engine::with_detectors(&cfg, vec![Box::new(RemoteExecService)]);
+        for e in &events {
+            engine.process(e);
+        }
+        let built = engine.finish();
+        assert_eq!(fast.len(), 1);
+        assert_eq!(fast[0].count, 200);
+        assert_eq!(fast[0].evidence.len(), rampart_core::alert::MAX_EVIDENCE);
+        assert_eq!(
+            serde_json::to_value(&fast).expect("alerts serialize"),
+            serde_json::to_value(&built).expect("alerts serialize")
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
 }
 
 /// Every data value, split at line breaks (unnamed data lists are joined by `\n`), trimmed.
-fn values(ev: &WinEvent) -> Vec<&str> {
+fn values<'e>(ev: &'e WinEvent<'_>) -> Vec<&'e str> {
     ev.data
         .iter()
         .filter(|(k, _)| k != "UserID")

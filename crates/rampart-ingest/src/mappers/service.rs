@@ -71,7 +71,7 @@ mod tests {
     use super::*;
     use crate::winevent::test_support::{event, security};
 
-    fn system(id: u32, data: &[(&str, &str)]) -> WinEvent {
+    fn system(id: u32, data: &[(&str, &str)]) -> WinEvent<'static> {
         event(id, "Service Control Manager", "System", data)
     }
 

@@ -61,7 +61,7 @@ mod tests {
     use super::*;
     use crate::winevent::test_support::event;
 
-    fn winrm(id: u32, data: &[(&str, &str)]) -> WinEvent {
+    fn winrm(id: u32, data: &[(&str, &str)]) -> WinEvent<'static> {
         event(
             id,
             "Microsoft-Windows-WinRM",
