@@ -236,6 +236,42 @@ fn build_corpus(corpus: &Path, sources: &[(PathBuf, u64)], copies: u64) -> Resul
     Ok((bytes, files))
 }
 
+/// Index of the scan variant with only the foundation detectors: the catalogue's cost.
+const SCAN_FOUNDATION: usize = 3;
+/// Index of the scan variant with every detector disabled: what the detectors cost.
+const SCAN_NO_DETECTOR: usize = 4;
+
+/// The detectors the foundation issue's benchmark ran with.
+const FOUNDATION: [&str; 10] = [
+    "dcsync",
+    "dcshadow",
+    "kerberoasting",
+    "asrep_roasting",
+    "brute_force",
+    "password_spray",
+    "sensitive_group_change",
+    "adminsdholder_change",
+    "log_cleared",
+    "remote_exec_service",
+];
+
+/// The names `rampart detectors` lists (first column).
+fn detector_names(bin: &Path) -> Result<Vec<String>> {
+    let out = Command::new(bin)
+        .arg("detectors")
+        .stdin(Stdio::null())
+        .output()
+        .context("running `rampart detectors`")?;
+    anyhow::ensure!(out.status.success(), "`rampart detectors` failed");
+    let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    anyhow::ensure!(!names.is_empty(), "`rampart detectors` listed no detector");
+    Ok(names)
+}
+
 fn measure(
     args: &Args,
     bin: &Path,
@@ -250,6 +286,13 @@ fn measure(
     let out = work.join("stdout");
     let err = work.join("stderr");
 
+    let detectors = detector_names(bin)?;
+    if let Some(missing) = FOUNDATION
+        .iter()
+        .find(|f| !detectors.iter().any(|d| d == *f))
+    {
+        bail!("`rampart detectors` does not list the foundation detector {missing}");
+    }
     let mut names = vec![
         (
             "rampart scan".to_string(),
@@ -265,20 +308,42 @@ fn measure(
             format!("parse-only chunks x{t}"),
             format!("RAYON_NUM_THREADS={t} xtask parse-only --mode chunks --threads {t} CORPUS"),
         ),
+        (
+            "rampart scan, foundation".to_string(),
+            format!(
+                "rampart scan … with only the {} detectors of the foundation issue ({})",
+                FOUNDATION.len(),
+                FOUNDATION.join(", ")
+            ),
+        ),
+        (
+            "rampart scan, no detector".to_string(),
+            format!(
+                "rampart scan … --disable NAME for each of the {} detectors of `rampart detectors`",
+                detectors.len()
+            ),
+        ),
     ];
     let mut runs: Vec<Vec<Run>> = vec![Vec::new(); names.len()];
     for r in 0..args.runs {
         for (v, (name, _)) in names.iter().enumerate() {
             eprintln!("xtask: run {}/{}: {name}", r + 1, args.runs);
             let mut cmd;
-            if v == 0 {
+            if v == 0 || v >= SCAN_FOUNDATION {
                 let _ = std::fs::remove_file(&stats);
                 cmd = Command::new(bin);
                 cmd.arg("scan")
                     .args(["--format", "jsonl", "--quiet", "--threads", &t])
                     .args(["--output", "/dev/null", "--stats"])
-                    .arg(&stats)
-                    .arg(corpus);
+                    .arg(&stats);
+                for d in &detectors {
+                    let off = v == SCAN_NO_DETECTOR
+                        || (v == SCAN_FOUNDATION && !FOUNDATION.contains(&d.as_str()));
+                    if off {
+                        cmd.args(["--disable", d]);
+                    }
+                }
+                cmd.arg(corpus);
             } else {
                 cmd = Command::new(xtask);
                 let mode = if v == 1 { "files" } else { "chunks" };
@@ -300,7 +365,7 @@ fn measure(
                 )
             };
             let mut run = base_run(&o);
-            if v == 0 {
+            if v == 0 || v >= SCAN_FOUNDATION {
                 if !matches!(o.exit, Exit::Code(0 | 1)) {
                     return Err(failed("failed"));
                 }
@@ -440,7 +505,7 @@ fn report(
         );
     }
     let scan = &variants[0];
-    let best = variants[1..]
+    let best = variants[1..SCAN_FOUNDATION]
         .iter()
         .max_by(|a, b| a.records_per_sec.total_cmp(&b.records_per_sec))
         .unwrap_or(&variants[0]);
@@ -466,12 +531,31 @@ fn report(
             .warnings
             .map(|n| thousands(n as f64))
             .unwrap_or("-".into()),
-        variants[1..]
+        variants[1..SCAN_FOUNDATION]
             .iter()
             .map(|v| format!("{} {}", v.name, v.median.errors.unwrap_or(0)))
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(foundation) = variants.get(SCAN_FOUNDATION) {
+        let _ = writeln!(
+            o,
+            "all detectors / foundation detectors records/s: {:.2}  ({} alerts with the foundation's {})",
+            scan.records_per_sec / foundation.records_per_sec.max(1e-9),
+            foundation.median.alerts.unwrap_or(0),
+            FOUNDATION.len()
+        );
+    }
+    if let Some(bare) = variants.get(SCAN_NO_DETECTOR) {
+        let _ = writeln!(
+            o,
+            "all detectors / no detector records/s: {:.2}  (the detection engine's cost: {:+.1}% wall, {:+.1}% CPU; {} alerts without detectors)",
+            scan.records_per_sec / bare.records_per_sec.max(1e-9),
+            (scan.median.wall_secs / bare.median.wall_secs.max(1e-9) - 1.0) * 100.0,
+            (scan.median.cpu_secs / bare.median.cpu_secs.max(1e-9) - 1.0) * 100.0,
+            bare.median.alerts.unwrap_or(0)
+        );
+    }
     if scan.median.records != best.median.records {
         let _ = writeln!(
             o,

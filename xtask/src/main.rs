@@ -11,7 +11,8 @@
 //! - `cargo xtask bench` builds the release binary and a corpus of copies of the dataset EVTX
 //!   files (`target/bench-corpus`, at least `--size-mb`), warms the page cache, then measures
 //!   `rampart scan` against a parse-only baseline (the `evtx` crate rendering every record to
-//!   JSON, in a child `xtask parse-only` process) — wall time, peak RSS, records/s and MB/s,
+//!   JSON, in a child `xtask parse-only` process) and against `rampart scan` with every detector
+//!   disabled (what the detection engine costs) — wall time, peak RSS, records/s and MB/s,
 //!   median of `--runs`. It only prints numbers; it never asserts on them.
 //! - `cargo xtask bench-net` builds a capture of `--size-mb` (1 GB by default) from the lab's
 //!   recorded captures, replicated with each copy's clients on their own address, and measures
