@@ -6,6 +6,7 @@
 
 use crate::allow::AllowList;
 use crate::entities::{Entities, EntityConfig};
+use crate::sessions::ProcessImages;
 use chrono::Duration;
 use rampart_core::alert::stable_hash;
 use rampart_core::{Alert, AlertKind, IdentityEvent};
@@ -23,11 +24,20 @@ pub trait Detector: Send {
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>);
     /// End of input: raise whatever pending evidence now justifies.
     fn flush(&mut self, _cx: &mut Context<'_>) {}
+    /// Whether it reads [`Context::processes`]: the engine keeps that table (one for every
+    /// detector) only when a detector asks for it.
+    fn uses_process_images(&self) -> bool {
+        false
+    }
 }
 
 /// What a detector may use while handling an event.
 pub struct Context<'a> {
     pub entities: &'a Entities,
+    /// Process images by machine and process id, learned from every process creation up to
+    /// and including the current event (empty unless a detector
+    /// [uses](Detector::uses_process_images) it).
+    pub processes: &'a ProcessImages,
     sink: &'a mut AlertSink,
     detector: &'static str,
 }
@@ -182,9 +192,15 @@ impl Default for EngineConfig {
     }
 }
 
+/// Processes [`Context::processes`] remembers (the oldest are forgotten first).
+const MAX_PROCESSES: usize = 50_000;
+
 pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
     entities: Entities,
+    /// Shared by the detectors that use it (see [`Detector::uses_process_images`]).
+    processes: ProcessImages,
+    track_processes: bool,
     sink: AlertSink,
     events: u64,
     flushed: bool,
@@ -202,9 +218,12 @@ impl Engine {
     }
 
     pub fn with_detectors(config: &EngineConfig, detectors: Vec<Box<dyn Detector>>) -> Engine {
+        let track_processes = detectors.iter().any(|d| d.uses_process_images());
         Engine {
             detectors,
             entities: Entities::new(&config.entities),
+            processes: ProcessImages::new(MAX_PROCESSES),
+            track_processes,
             sink: AlertSink::new(config.dedup_window, config.allow.clone()),
             events: 0,
             flushed: false,
@@ -215,9 +234,13 @@ impl Engine {
     pub fn process(&mut self, ev: &IdentityEvent) {
         self.events += 1;
         self.entities.observe(ev);
+        if self.track_processes {
+            self.processes.observe(ev);
+        }
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,
+                processes: &self.processes,
                 sink: &mut self.sink,
                 detector: d.name(),
             };
@@ -251,6 +274,7 @@ impl Engine {
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,
+                processes: &self.processes,
                 sink: &mut self.sink,
                 detector: d.name(),
             };

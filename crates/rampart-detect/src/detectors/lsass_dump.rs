@@ -227,10 +227,10 @@ fn suspicious_reader(image: &str) -> Option<&'static str> {
     if DUMP_TOOLS.contains(&stem) {
         return Some("a credential-dumping tool");
     }
-    if LOLBINS.contains(&name.as_str()) {
+    if LOLBINS.contains(&&*name) {
         return Some("a script host or system utility that has no reason to read LSASS");
     }
-    if PROCESS_INSPECTORS.contains(&name.as_str()) {
+    if PROCESS_INSPECTORS.contains(&&*name) {
         return None;
     }
     let path = image.to_ascii_lowercase().replace('/', "\\");

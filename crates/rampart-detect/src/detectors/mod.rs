@@ -7,6 +7,7 @@
 
 use crate::engine::Detector;
 use rampart_core::IdentityEvent;
+use std::borrow::Cow;
 
 pub mod account_enum;
 pub mod account_manipulation;
@@ -187,12 +188,14 @@ pub(crate) fn window_evidence<T>(
 }
 
 /// The file name of a program path, lower-case (`cmd.exe` for `C:\Windows\System32\CMD.EXE`).
-pub(crate) fn exe_name(path: &str) -> String {
+pub(crate) fn exe_name(path: &str) -> Cow<'_, str> {
     let p = path.trim().trim_matches('"');
-    p.rsplit(['\\', '/'])
-        .next()
-        .unwrap_or(p)
-        .to_ascii_lowercase()
+    let name = p.rsplit(['\\', '/']).next().unwrap_or(p);
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// Programs an intruder runs first on a machine reached remotely: command shells, script hosts,
@@ -218,7 +221,7 @@ const SHELLS_AND_SCRIPT_HOSTS: &[&str] = &[
 
 /// Whether a program is a command shell, script host or code-running LOLBin.
 pub(crate) fn is_shell_or_script_host(image: &str) -> bool {
-    SHELLS_AND_SCRIPT_HOSTS.contains(&exe_name(image).as_str())
+    SHELLS_AND_SCRIPT_HOSTS.contains(&&*exe_name(image))
 }
 
 /// Text cut to a length fit for an alert description.

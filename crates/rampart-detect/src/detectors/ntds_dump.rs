@@ -37,7 +37,7 @@ impl Detector for NtdsDump {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
-        let on_dc = cx.entities.observer_is_dc(ev);
+        let on_dc = || cx.entities.observer_is_dc(ev);
         let Some((severity, what)) = finding(ev, on_dc) else {
             return;
         };
@@ -70,13 +70,15 @@ impl Detector for NtdsDump {
             alert = alert.actor(actor, cx.entities.is_sensitive_account(actor));
         }
         if let Some(obs) = &ev.observer {
-            alert = alert.observer(obs, on_dc);
+            alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
         cx.emit(&format!("ntds:{}", host.to_ascii_lowercase()), alert);
     }
 }
 
-fn finding(ev: &IdentityEvent, on_dc: bool) -> Option<(Severity, String)> {
+/// What `ev` shows of an NTDS.dit copy, if anything; `on_dc` says whether it was recorded on a
+/// domain controller (asked only when it matters).
+fn finding(ev: &IdentityEvent, on_dc: impl Fn() -> bool) -> Option<(Severity, String)> {
     match &ev.kind {
         EventKind::EseDatabase { op, path, .. } => {
             if exe_name(path) != "ntds.dit" {
@@ -131,9 +133,20 @@ fn finding(ev: &IdentityEvent, on_dc: bool) -> Option<(Severity, String)> {
 }
 
 /// What a command line does towards a copy of NTDS.dit, if anything.
-fn command_finding(image: &str, cmd: &str, on_dc: bool) -> Option<(Severity, &'static str)> {
-    let c = squash(&cmd.to_ascii_lowercase());
+fn command_finding(
+    image: &str,
+    cmd: &str,
+    on_dc: impl Fn() -> bool,
+) -> Option<(Severity, &'static str)> {
+    let lower = cmd.to_ascii_lowercase();
     let name = exe_name(image);
+    // Every finding below needs one of these words in the command line or the program's name:
+    // most command lines have none and need no further look.
+    let named = matches!(&*name, "ntdsutil.exe" | "vssadmin.exe" | "diskshadow.exe");
+    if !named && !lower.contains("ntds") && !lower.contains("shadow") {
+        return None;
+    }
+    let c = squash(&lower);
     let ntdsutil = name == "ntdsutil.exe" || c.contains("ntdsutil");
     if ntdsutil && c.contains("ifm") {
         return Some((
@@ -171,7 +184,7 @@ fn command_finding(image: &str, cmd: &str, on_dc: bool) -> Option<(Severity, &'s
         && (c.contains(" /s") || c.contains(" -s "));
     let shadow = vssadmin || wmi || diskshadow_script;
     if shadow {
-        return Some(if on_dc {
+        return Some(if on_dc() {
             (
                 Severity::High,
                 "a shadow copy created on a domain controller, which exposes NTDS.dit to copying",

@@ -24,9 +24,7 @@
 
 use super::{clipped, exe_name};
 use crate::engine::{Context, Detector};
-use crate::sessions::{
-    host_key, logon_id, NetworkSession, NetworkSessions, ProcessImages, ReportedProcesses,
-};
+use crate::sessions::{host_key, logon_id, NetworkSession, NetworkSessions, ReportedProcesses};
 use crate::state::KeyedWindows;
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, EventKind, Evidence, IdentityEvent, Severity};
@@ -52,7 +50,6 @@ const SESSION_HOSTS: &[&str] = &[
 
 pub struct PassTheHash {
     sessions: NetworkSessions,
-    processes: ProcessImages,
     reported: ReportedProcesses,
     /// `runas.exe` starts, by machine: the account that ran it.
     runas: KeyedWindows<String, Option<Account>>,
@@ -68,7 +65,6 @@ impl Default for PassTheHash {
     fn default() -> Self {
         PassTheHash {
             sessions: NetworkSessions::new(50_000),
-            processes: ProcessImages::new(50_000),
             reported: ReportedProcesses::new(10_000),
             runas: KeyedWindows::new(Duration::seconds(60), 5_000, 8),
             lsass_writes: KeyedWindows::new(Duration::seconds(2 * INJECTION_SECS), 5_000, 8),
@@ -81,6 +77,10 @@ impl Default for PassTheHash {
 impl Detector for PassTheHash {
     fn name(&self) -> &'static str {
         "pass_the_hash"
+    }
+
+    fn uses_process_images(&self) -> bool {
+        true
     }
 
     fn kinds(&self) -> &'static [AlertKind] {
@@ -161,7 +161,6 @@ impl Detector for PassTheHash {
                 command_line,
                 ..
             } => {
-                self.processes.observe(ev);
                 if exe_name(image) == "runas.exe" {
                     self.runas.push(host.clone(), ev.time, ev.actor.clone());
                 }
@@ -206,7 +205,10 @@ impl PassTheHash {
         if actor.is_machine() || actor.is_builtin_service() {
             return;
         }
-        let parent = self.processes.parent_image(ev).map(|p| exe_name(&p));
+        let parent = cx
+            .processes
+            .parent_image(ev)
+            .map(|p| exe_name(&p).into_owned());
         if parent.as_deref().is_none_or(|p| SESSION_HOSTS.contains(&p)) {
             return;
         }

@@ -31,7 +31,7 @@
 
 use super::{clipped, exe_name, is_shell_or_script_host};
 use crate::engine::{Context, Detector};
-use crate::sessions::{host_key, ProcessImages, ReportedProcesses};
+use crate::sessions::{host_key, ReportedProcesses};
 use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, EventKind, Evidence, Host, IdentityEvent, Severity};
@@ -83,7 +83,6 @@ enum Item {
 }
 
 pub struct RemoteExecDcom {
-    processes: ProcessImages,
     /// Activations and their corroboration, by machine.
     items: KeyedWindows<String, Item>,
     /// Network logons of user accounts from other machines, by machine.
@@ -103,7 +102,6 @@ pub const WIRE_WINDOW_SECS: i64 = 300;
 impl Default for RemoteExecDcom {
     fn default() -> Self {
         RemoteExecDcom {
-            processes: ProcessImages::new(50_000),
             items: KeyedWindows::new(Duration::seconds(2 * WINDOW_SECS), 5_000, 64),
             user_logons: KeyedWindows::new(Duration::seconds(60), 5_000, 32),
             reported: ReportedProcesses::new(10_000),
@@ -183,6 +181,10 @@ impl Detector for RemoteExecDcom {
         "remote_exec_dcom"
     }
 
+    fn uses_process_images(&self) -> bool {
+        true
+    }
+
     fn kinds(&self) -> &'static [AlertKind] {
         &[AlertKind::RemoteExecDcom]
     }
@@ -202,8 +204,7 @@ impl Detector for RemoteExecDcom {
                 command_line,
                 ..
             } => {
-                self.processes.observe(ev);
-                let parent = self.processes.parent_image(ev);
+                let parent = cx.processes.parent_image(ev);
                 let cmd = command_line.as_deref().unwrap_or(image);
                 let lower = cmd.to_ascii_lowercase();
                 if let Some((server, _)) = dcom_server(image) {
@@ -223,7 +224,7 @@ impl Detector for RemoteExecDcom {
                     }
                     return;
                 }
-                let Some(parent) = parent.map(|p| exe_name(&p)) else {
+                let Some(parent) = parent.map(|p| exe_name(&p).into_owned()) else {
                     return;
                 };
                 if dcom_server(&parent).is_some() && is_shell_or_script_host(image) {

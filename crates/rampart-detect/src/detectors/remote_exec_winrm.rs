@@ -27,7 +27,7 @@
 
 use super::{clipped, exe_name, is_shell_or_script_host};
 use crate::engine::{Context, Detector};
-use crate::sessions::{host_key, ProcessImages, ReportedProcesses};
+use crate::sessions::{host_key, ReportedProcesses};
 use crate::state::{KeyedWindows, RecentSet};
 use chrono::Duration;
 use rampart_core::{Alert, AlertKind, EventKind, Evidence, Host, IdentityEvent, Severity};
@@ -39,7 +39,6 @@ const WINRM_PLUMBING: &[&str] = &["conhost.exe", "werfault.exe", "wsmprovhost.ex
 const WSMAN_WMI_SECS: i64 = 30;
 
 pub struct RemoteExecWinrm {
-    processes: ProcessImages,
     /// Inbound connections to the WinRM listener, by machine: (source, evidence).
     inbound: KeyedWindows<String, (Option<Host>, Evidence)>,
     /// Recent WMI provider children running for user accounts, by machine.
@@ -54,7 +53,6 @@ pub struct RemoteExecWinrm {
 impl Default for RemoteExecWinrm {
     fn default() -> Self {
         RemoteExecWinrm {
-            processes: ProcessImages::new(50_000),
             inbound: KeyedWindows::new(Duration::minutes(2), 5_000, 32),
             wmi_children: KeyedWindows::new(Duration::minutes(1), 5_000, 16),
             wsman_raised: RecentSet::new(Duration::minutes(10), 10_000),
@@ -69,6 +67,10 @@ impl Detector for RemoteExecWinrm {
         "remote_exec_winrm"
     }
 
+    fn uses_process_images(&self) -> bool {
+        true
+    }
+
     fn kinds(&self) -> &'static [AlertKind] {
         &[AlertKind::RemoteExecWinrm]
     }
@@ -80,15 +82,14 @@ impl Detector for RemoteExecWinrm {
                 command_line,
                 ..
             } => {
-                self.processes.observe(ev);
-                let Some(parent) = self.processes.parent_image(ev) else {
+                let Some(parent) = cx.processes.parent_image(ev) else {
                     return;
                 };
                 let parent = exe_name(&parent);
                 let child = exe_name(image);
                 let cmd = command_line.as_deref().unwrap_or(image);
-                if matches!(parent.as_str(), "wsmprovhost.exe" | "winrshost.exe")
-                    && !WINRM_PLUMBING.contains(&child.as_str())
+                if matches!(&*parent, "wsmprovhost.exe" | "winrshost.exe")
+                    && !WINRM_PLUMBING.contains(&&*child)
                 {
                     let via = if parent == "winrshost.exe" {
                         "a winrs command (winrshost.exe)"

@@ -35,9 +35,7 @@
 use super::remote_exec_service::suspicious_command;
 use super::{clipped, exe_name, is_shell_or_script_host, names_other_machine};
 use crate::engine::{Context, Detector};
-use crate::sessions::{
-    host_key, logon_id, NetworkSession, NetworkSessions, ProcessImages, ReportedProcesses,
-};
+use crate::sessions::{host_key, logon_id, NetworkSession, NetworkSessions, ReportedProcesses};
 use crate::state::KeyedWindows;
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, EventKind, Evidence, Host, IdentityEvent, Severity};
@@ -56,7 +54,6 @@ const LEGACY_ATTRIBUTION_SECS: i64 = 5;
 
 pub struct RemoteExecWmi {
     sessions: NetworkSessions,
-    processes: ProcessImages,
     /// WMI children waiting for the 4624 of their session, by (machine, logon id).
     pending: KeyedWindows<(String, u64), IdentityEvent>,
     /// Recent network logons of user accounts, by machine.
@@ -68,7 +65,6 @@ impl Default for RemoteExecWmi {
     fn default() -> Self {
         RemoteExecWmi {
             sessions: NetworkSessions::new(50_000),
-            processes: ProcessImages::new(50_000),
             pending: KeyedWindows::new(Duration::minutes(10), 5_000, 8),
             user_logons: KeyedWindows::new(Duration::seconds(30), 5_000, 32),
             reported: ReportedProcesses::new(10_000),
@@ -120,6 +116,10 @@ impl Detector for RemoteExecWmi {
         "remote_exec_wmi"
     }
 
+    fn uses_process_images(&self) -> bool {
+        true
+    }
+
     fn kinds(&self) -> &'static [AlertKind] {
         &[AlertKind::RemoteExecWmi]
     }
@@ -131,7 +131,6 @@ impl Detector for RemoteExecWmi {
             } if interface == "iwbemservices" && matches!(opnum, 24 | 25) => wmi_call(ev, cx),
             EventKind::Logon { .. } => self.on_logon(ev, cx),
             EventKind::ProcessCreated { .. } => {
-                self.processes.observe(ev);
                 self.on_process(ev, cx);
                 source_side_wmic(ev, cx, &mut self.reported);
             }
@@ -218,10 +217,10 @@ impl RemoteExecWmi {
         else {
             return;
         };
-        let Some(parent) = self.processes.parent_image(ev) else {
+        let Some(parent) = cx.processes.parent_image(ev) else {
             return;
         };
-        if exe_name(&parent) != "wmiprvse.exe" || WMI_PLUMBING.contains(&exe_name(image).as_str()) {
+        if exe_name(&parent) != "wmiprvse.exe" || WMI_PLUMBING.contains(&&*exe_name(image)) {
             return;
         }
         let Some(host) = host_key(ev) else { return };

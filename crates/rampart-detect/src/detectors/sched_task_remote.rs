@@ -271,7 +271,7 @@ impl SchedTaskRemote {
         let exe = exe_name(image);
         let words: Vec<&str> = cmd.split_whitespace().collect();
         let is = |w: &str, opts: &[&str]| opts.iter().any(|o| w.eq_ignore_ascii_case(o));
-        let remote = match exe.as_str() {
+        let remote = match &*exe {
             "schtasks.exe" => {
                 let changes = words
                     .iter()
