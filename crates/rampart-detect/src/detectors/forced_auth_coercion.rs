@@ -85,6 +85,12 @@ impl Detector for ForcedAuthCoercion {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        if !matches!(
+            ev.kind,
+            EventKind::ShareAccess { .. } | EventKind::NetworkConnection { .. }
+        ) {
+            return;
+        }
         let Some(host) = ev.observer_short() else {
             return;
         };

@@ -88,6 +88,14 @@ impl Detector for PassTheHash {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        if !matches!(
+            ev.kind,
+            EventKind::Logon { .. }
+                | EventKind::ProcessAccess { .. }
+                | EventKind::ProcessCreated { .. }
+        ) {
+            return;
+        }
         let Some(host) = host_key(ev) else { return };
         match &ev.kind {
             EventKind::Logon {

@@ -197,6 +197,14 @@ impl Detector for RemoteExecDcom {
             self.dcom_call(ev, cx, interface, *opnum);
             return;
         }
+        if !matches!(
+            ev.kind,
+            EventKind::ProcessCreated { .. }
+                | EventKind::NetworkConnection { .. }
+                | EventKind::Logon { .. }
+        ) {
+            return;
+        }
         let Some(host) = host_key(ev) else { return };
         match &ev.kind {
             EventKind::ProcessCreated {

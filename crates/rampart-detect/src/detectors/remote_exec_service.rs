@@ -73,8 +73,17 @@ impl Detector for RemoteExecService {
                     )
                 }),
             EventKind::RegistryValueSet { key, value, .. } => {
-                let k = key.to_ascii_lowercase();
-                if !(k.contains("\\currentcontrolset\\services\\") && k.ends_with("\\imagepath")) {
+                const IMAGE_PATH: &str = "\\imagepath";
+                let image_path = key
+                    .len()
+                    .checked_sub(IMAGE_PATH.len())
+                    .and_then(|at| key.get(at..))
+                    .is_some_and(|tail| tail.eq_ignore_ascii_case(IMAGE_PATH));
+                if !image_path
+                    || !key
+                        .to_ascii_lowercase()
+                        .contains("\\currentcontrolset\\services\\")
+                {
                     None
                 } else {
                     value.as_deref().and_then(|v| {
@@ -427,6 +436,48 @@ mod tests {
         assert_eq!(alerts.len(), 1, "same target host: one alert");
         assert_eq!(alerts[0].count, 2);
         assert_eq!(alerts[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn service_image_paths_written_to_the_registry() {
+        let set = |key: &str, value: &str| {
+            observed_by(
+                ev(
+                    0,
+                    13,
+                    EventKind::RegistryValueSet {
+                        key: key.into(),
+                        value: Some(value.into()),
+                        image: Some("C:\\Windows\\system32\\services.exe".into()),
+                    },
+                ),
+                "WS01.corp.local",
+            )
+        };
+        let alerts = run(
+            Box::new(RemoteExecService),
+            &[set(
+                "HKLM\\System\\CurrentControlSet\\Services\\PSEXESVC\\ImagePath",
+                "%SystemRoot%\\PSEXESVC.exe",
+            )],
+        );
+        assert_eq!(alerts.len(), 1);
+        assert!(alerts[0].description.contains("ImagePath"));
+        let benign = run(
+            Box::new(RemoteExecService),
+            &[
+                set(
+                    "HKLM\\System\\CurrentControlSet\\Services\\VMTools\\ImagePath",
+                    "\"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe\"",
+                ),
+                // A PsExec-looking value outside a service's ImagePath.
+                set(
+                    "HKCU\\Software\\Sysinternals\\PsExec\\EulaAccepted",
+                    "PSEXESVC.exe",
+                ),
+            ],
+        );
+        assert!(benign.is_empty(), "{benign:?}");
     }
 
     #[test]
