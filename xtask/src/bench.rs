@@ -2,6 +2,7 @@
 
 use crate::parse_only::Counts;
 use crate::proc::{self, Exit, Outcome};
+use crate::scoreboard::FOUNDATION;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -240,20 +241,6 @@ fn build_corpus(corpus: &Path, sources: &[(PathBuf, u64)], copies: u64) -> Resul
 const SCAN_FOUNDATION: usize = 3;
 /// Index of the scan variant with every detector disabled: what the detectors cost.
 const SCAN_NO_DETECTOR: usize = 4;
-
-/// The detectors the foundation issue's benchmark ran with.
-const FOUNDATION: [&str; 10] = [
-    "dcsync",
-    "dcshadow",
-    "kerberoasting",
-    "asrep_roasting",
-    "brute_force",
-    "password_spray",
-    "sensitive_group_change",
-    "adminsdholder_change",
-    "log_cleared",
-    "remote_exec_service",
-];
 
 /// The names `rampart detectors` lists (first column).
 fn detector_names(bin: &Path) -> Result<Vec<String>> {

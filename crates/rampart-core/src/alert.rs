@@ -313,16 +313,8 @@ impl Alert {
     /// ones this alert already names), without building that alert.
     pub fn add_occurrence(&mut self, severity: Severity, ev: &IdentityEvent) {
         self.count += 1;
-        self.extend_time(ev.time);
         self.severity = self.severity.max(severity);
-        if self.evidence.contains(&ev.evidence) {
-            return;
-        }
-        if self.evidence.len() < MAX_EVIDENCE {
-            self.evidence.push(ev.evidence.clone());
-        } else {
-            self.evidence_omitted += 1;
-        }
+        self.add_evidence([ev]);
     }
 
     /// Folds a repeat of the same alert into this one: counts it, widens the time span, keeps
