@@ -262,6 +262,10 @@ pub struct KerberosWire {
     /// Encryption type of the presented ticket's encrypted part (for a TGT: the krbtgt key's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presented_ticket_etype: Option<i32>,
+    /// Encryption type of a TGS-REQ's authenticator, which is the presented TGT's session key:
+    /// what the client's own AS exchange negotiated (AES from a Windows client with AES keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_etype: Option<i32>,
     /// Encryption type of the reply's encrypted part (AS-REP: the client key's, what an AS-REP
     /// roaster cracks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -611,6 +615,19 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         auth: Option<String>,
     },
+    /// A Kerberos ticket presented to a service: a captured AP-REQ in an SMB2 session setup
+    /// (LDAP, HTTP and DCE/RPC carry them too). `actor` is not known: the client's name is
+    /// inside the ticket's encrypted part. `wire` holds the ticket's fingerprint
+    /// (`presented_ticket`), its etype and the authenticator's etype. Emitted when presented;
+    /// whether the service accepted it shows in what the session does next.
+    KerberosApRequest {
+        /// The service principal the ticket is for (`cifs/dc1.corp.local`).
+        service: String,
+        /// The protocol that carried it (`smb2`).
+        carrier: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wire: Option<Box<KerberosWire>>,
+    },
     /// An LDAP bind (captured bindRequest and its bindResponse). `actor` is the bound account when
     /// the name could be read (a simple bind's DN or UPN, an NTLM user); outcome is the
     /// bindResponse's resultCode (49 = invalidCredentials).
@@ -662,6 +679,10 @@ pub enum EventKind {
         /// are not.
         #[serde(default)]
         sealed: bool,
+        /// What the call names beyond its operation, when the dissector reads it: for a DCOM
+        /// activation, the class (CLSID) being created.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
     },
     /// A source record kept as it was, for rules that match raw fields (Sigma). Readers emit
     /// one only when asked to (`rampart_ingest::ReadOptions::raw`), in addition to whatever
@@ -721,6 +742,7 @@ impl EventKind {
             LdapSearch { .. } => "ldap_search",
             DnsQuery { .. } => "dns_query",
             RpcCall { .. } => "rpc_call",
+            KerberosApRequest { .. } => "kerberos_ap_request",
             RawRecord { .. } => "raw_record",
         }
     }

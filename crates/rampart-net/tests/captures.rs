@@ -419,3 +419,74 @@ fn zeek_sicily_and_invalid_credentials() {
         .iter()
         .any(|e| matches!(&e.kind, EventKind::LdapBind { method, .. } if method == "sicily")));
 }
+
+#[test]
+fn dcom_activation_names_the_class_it_creates() {
+    // Covenant's Excel RegisterXLL: RemoteGetClassObject for Excel.Application (tshark:
+    // InstantiatedObjectClsId 00024500-0000-0000-c000-000000000046, frame 99).
+    let (_, c) = read(&shared(
+        "datasets/pcap/otrf__covenant_dcom_registerxll_2020-09-18145959.cap",
+    ));
+    let activations: Vec<_> = c
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::RpcCall {
+                interface,
+                opnum,
+                object,
+                ..
+            } if interface == "iremotescmactivator" => {
+                Some((*opnum, object.clone(), e.evidence.record))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        activations,
+        vec![(
+            3,
+            Some("00024500-0000-0000-c000-000000000046".to_string()),
+            99
+        )]
+    );
+}
+
+#[test]
+fn smb2_kerberos_session_setup_shows_the_ticket_presented() {
+    // The workstation's own SMB session to the DC before Rubeus ran (tshark frame 94: AP-REQ
+    // for cifs/MORDORDC.theshire.local, ticket and authenticator AES256).
+    let (_, c) = read(&shared(
+        "datasets/pcap/otrf__empire_shell_rubeus_asktgt_ptt_2020-09-21223848.cap",
+    ));
+    let ap: Vec<_> = c
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::KerberosApRequest {
+                service,
+                carrier,
+                wire: Some(w),
+            } => Some((
+                e.evidence.record,
+                service.clone(),
+                carrier.clone(),
+                w.presented_ticket_etype,
+                w.authenticator_etype,
+                w.presented_ticket.is_some(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ap,
+        vec![(
+            94,
+            "cifs/MORDORDC.theshire.local".to_string(),
+            "smb2".to_string(),
+            Some(18),
+            Some(18),
+            true
+        )]
+    );
+}

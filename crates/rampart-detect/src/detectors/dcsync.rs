@@ -227,6 +227,7 @@ mod tests {
                 operation: Some("DsGetNCChanges".into()),
                 pipe: None,
                 sealed: true,
+                object: None,
             },
         );
         e.actor = actor.map(acct);

@@ -11,6 +11,16 @@
 //!   LSASS connected to a KDC on port 88 (Sysmon 3): Windows' own Kerberos client is LSASS, so
 //!   another program speaking Kerberos is a tool such as Rubeus building its own requests.
 //!
+//! Evidence, on the wire (a captured AS-REQ, answered with an AS-REP, with pre-authentication):
+//! - a request offering RC4 alone from a host whose Kerberos otherwise uses AES within a day
+//!   (before or after): an AS-REQ of its own offering AES, or a TGS-REQ whose authenticator is
+//!   AES-encrypted, or a ticket presented to a service (AP-REQ) with an AES authenticator, which
+//!   shows that the host's Kerberos client negotiated AES session keys.
+//!   Windows' Kerberos client offers every etype it has keys for, AES first; a request with
+//!   nothing but RC4 from such a host is a tool holding an NT hash (Rubeus `asktgt /rc4:`,
+//!   impacket with `-hashes`). Loopback clients are left out: every program of the capturing
+//!   machine shares that address, so it names no one host.
+//!
 //! Evidence, on the machine the tool runs on: a command line requesting a TGT with a key
 //! (`asktgt` with `/rc4:`, `/aes256:`, `/aes128:`, `/des:`, `/ntlm:`).
 //!
@@ -41,6 +51,10 @@ pub struct OverpassTheHash {
     /// Kerberos connections of programs other than LSASS, by client address.
     kerberos_tools: KeyedWindows<String, (String, Evidence)>,
     reported: ReportedProcesses,
+    /// Client addresses seen using AES Kerberos, with the evidence.
+    aes_hosts: KeyedWindows<String, Evidence>,
+    /// Captured RC4-only TGT requests by client address, for AES use seen after them.
+    rc4_only_by_host: KeyedWindows<String, IdentityEvent>,
 }
 
 impl Default for OverpassTheHash {
@@ -51,14 +65,61 @@ impl Default for OverpassTheHash {
             rc4_by_client: KeyedWindows::new(Duration::seconds(2 * TOOL_SECS), 10_000, 8),
             kerberos_tools: KeyedWindows::new(Duration::seconds(2 * TOOL_SECS), 10_000, 8),
             reported: ReportedProcesses::new(10_000),
+            aes_hosts: KeyedWindows::new(Duration::hours(HOST_HOURS), 50_000, 1),
+            rc4_only_by_host: KeyedWindows::new(Duration::hours(HOST_HOURS), 10_000, 4),
         }
     }
 }
+
+/// How long a host's AES use is remembered for judging an RC4-only request.
+const HOST_HOURS: i64 = 24;
 
 /// Why an RC4 TGT is taken for overpass-the-hash.
 enum Why<'a> {
     Downgrade,
     Tool(&'a str, &'a Evidence),
+    /// An RC4-only captured request from a host seen using AES (the evidence of that use).
+    HostDowngrade(&'a Evidence),
+}
+
+fn is_aes(e: i32) -> bool {
+    matches!(e, 17..=20)
+}
+
+fn is_rc4(e: i32) -> bool {
+    matches!(e, 23 | 24 | -133 | -128 | -140 | -141)
+}
+
+/// A captured, answered, pre-authenticated AS-REQ that offered RC4 and nothing stronger.
+fn rc4_only_request(ev: &IdentityEvent) -> bool {
+    let EventKind::KerberosTgtRequest {
+        status: 0,
+        preauth_type: Some(p),
+        wire: Some(w),
+        ..
+    } = &ev.kind
+    else {
+        return false;
+    };
+    *p != 0
+        && w.answered
+        && !w.requested_etypes.is_empty()
+        && w.requested_etypes.iter().all(|e| is_rc4(*e))
+}
+
+/// A captured request showing the client's Kerberos uses AES: an AS-REQ offering AES first, or
+/// a TGS-REQ whose authenticator (the TGT's session key) is AES.
+fn shows_aes_client(ev: &IdentityEvent) -> bool {
+    match &ev.kind {
+        EventKind::KerberosTgtRequest { wire: Some(w), .. } => {
+            w.requested_etypes.first().is_some_and(|e| is_aes(*e))
+        }
+        EventKind::KerberosServiceTicket { wire: Some(w), .. }
+        | EventKind::KerberosApRequest { wire: Some(w), .. } => {
+            w.authenticator_etype.is_some_and(is_aes)
+        }
+        _ => false,
+    }
 }
 
 impl Detector for OverpassTheHash {
@@ -71,6 +132,7 @@ impl Detector for OverpassTheHash {
     }
 
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        self.host_downgrade(ev, cx);
         match &ev.kind {
             EventKind::KerberosTgtRequest {
                 status: 0,
@@ -169,6 +231,49 @@ impl Detector for OverpassTheHash {
     }
 }
 
+impl OverpassTheHash {
+    /// The wire rule: RC4-only requests from hosts whose Kerberos uses AES.
+    fn host_downgrade(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        if !matches!(
+            ev.kind,
+            EventKind::KerberosTgtRequest { wire: Some(_), .. }
+                | EventKind::KerberosServiceTicket { wire: Some(_), .. }
+                | EventKind::KerberosApRequest { wire: Some(_), .. }
+        ) {
+            return;
+        }
+        let Some(client) = ev.source.as_ref().filter(|s| !s.is_loopback()) else {
+            return;
+        };
+        let host = client.key();
+        if shows_aes_client(ev) {
+            self.aes_hosts
+                .push(host.clone(), ev.time, ev.evidence.clone());
+            for rc4 in self.rc4_only_by_host.take(&host) {
+                if (rc4.time - ev.time).abs() <= Duration::hours(HOST_HOURS) {
+                    raise(cx, &rc4, Why::HostDowngrade(&ev.evidence));
+                }
+            }
+            return;
+        }
+        if !rc4_only_request(ev) {
+            return;
+        }
+        let seen = self.aes_hosts.get(&host).and_then(|items| {
+            items
+                .iter()
+                .find(|(t, _)| (*t - ev.time).abs() <= Duration::hours(HOST_HOURS))
+                .map(|(_, e)| e.clone())
+        });
+        match seen {
+            Some(aes) => raise(cx, ev, Why::HostDowngrade(&aes)),
+            None => {
+                self.rc4_only_by_host.push(host, ev.time, ev.clone());
+            }
+        }
+    }
+}
+
 /// The key type of a TGT request made with a key on the command line (`asktgt … /rc4:…`,
 /// kekeo `tgt::ask … /ntlm:…`), if the command line is one.
 fn asktgt_with_key(cmd: &str) -> Option<&'static str> {
@@ -214,6 +319,15 @@ fn raise(cx: &mut Context<'_>, ev: &IdentityEvent, why: Why<'_>) {
                  a tool that holds the account's NT hash rather than its password"
             ),
         ),
+        Why::HostDowngrade(_) => (
+            Severity::High,
+            format!(
+                "the request offered RC4 and nothing else, while Kerberos from {client} \
+                 otherwise uses AES: Windows offers every encryption type it holds keys for, \
+                 so a request limited to RC4 comes from a tool holding only the account's NT \
+                 hash (Rubeus asktgt /rc4, impacket with -hashes)"
+            ),
+        ),
         Why::Tool(image, _) => (
             Severity::High,
             format!(
@@ -232,7 +346,7 @@ fn raise(cx: &mut Context<'_>, ev: &IdentityEvent, why: Why<'_>) {
             ev.observer.as_deref().unwrap_or("The KDC")
         ))
         .remediation(REMEDIATION);
-    if let Why::Tool(_, e) = &why {
+    if let Why::Tool(_, e) | Why::HostDowngrade(e) = &why {
         alert.add_evidence_ref(e, ev.time);
     }
     alert = alert.actor(account, sensitive);
@@ -244,7 +358,7 @@ fn raise(cx: &mut Context<'_>, ev: &IdentityEvent, why: Why<'_>) {
     }
     match why {
         // The same request seen again through another connection is one finding.
-        Why::Tool(..) => cx.emit_summary(&account.key(), alert),
+        Why::Tool(..) | Why::HostDowngrade(_) => cx.emit_summary(&account.key(), alert),
         Why::Downgrade => cx.emit(&account.key(), alert),
     }
 }
@@ -429,5 +543,93 @@ mod tests {
         assert_eq!(alerts[0].evidence.len(), 3);
         assert_eq!(account_key("SHIRE\\PGustavo"), "pgustavo");
         assert_eq!(account_key("pgustavo@shire.com"), "pgustavo");
+    }
+
+    /// A captured AS exchange: the etypes offered, answered with the given reply etype.
+    fn wire_tgt(secs: i64, user: &str, offered: &[i32], client: &str) -> IdentityEvent {
+        let mut e = wire(
+            secs,
+            "172.18.38.5",
+            client,
+            EventKind::KerberosTgtRequest {
+                status: 0,
+                preauth_type: Some(2),
+                ticket_etype: Some(offered[0] as u32),
+                ticket_options: Some(0x4080_0010),
+                wire: Some(Box::new(rampart_core::KerberosWire {
+                    requested_etypes: offered.to_vec(),
+                    padata_types: vec![2, 128],
+                    reply_etype: Some(offered[0]),
+                    answered: true,
+                    ..Default::default()
+                })),
+            },
+        );
+        e.actor = Some(acct(user));
+        e
+    }
+
+    /// A captured TGS exchange whose authenticator used `auth_etype`.
+    fn wire_tgs(secs: i64, client: &str, auth_etype: i32) -> IdentityEvent {
+        wire(
+            secs,
+            "172.18.38.5",
+            client,
+            EventKind::KerberosServiceTicket {
+                status: 0,
+                service: "cifs/dc1".into(),
+                service_sid: None,
+                ticket_etype: Some(18),
+                ticket_options: None,
+                wire: Some(Box::new(rampart_core::KerberosWire {
+                    requested_etypes: vec![18, 17, 23],
+                    authenticator_etype: Some(auth_etype),
+                    presented_ticket_etype: Some(18),
+                    answered: true,
+                    ..Default::default()
+                })),
+            },
+        )
+    }
+
+    #[test]
+    fn captured_rc4_only_request_from_a_host_using_aes_alerts_in_either_order() {
+        // Rubeus asktgt /rc4 on a workstation whose own Kerberos uses AES.
+        let events = [
+            wire_tgs(0, "172.18.39.6", 18),
+            wire_tgt(30, "pgustavo", &[23], "172.18.39.6"),
+        ];
+        let alerts = run(Box::<OverpassTheHash>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].severity, Severity::High);
+        assert_eq!(alerts[0].evidence.len(), 2);
+        let reversed = [events[1].clone(), events[0].clone()];
+        assert_eq!(run(Box::<OverpassTheHash>::default(), &reversed).len(), 1);
+        // A Windows-style AS-REQ offering AES first also shows the host's AES use.
+        let events = [
+            wire_tgt(0, "WS6$", &[18, 17, 23, 24, -135], "172.18.39.6"),
+            wire_tgt(30, "pgustavo", &[23], "172.18.39.6"),
+        ];
+        assert_eq!(run(Box::<OverpassTheHash>::default(), &events).len(), 1);
+    }
+
+    #[test]
+    fn captured_rc4_requests_of_rc4_hosts_loopback_or_a_day_apart_are_benign() {
+        let events = [
+            // A host that only ever uses RC4 (an old appliance).
+            wire_tgs(0, "10.0.0.7", 23),
+            wire_tgt(10, "svc_app", &[23], "10.0.0.7"),
+            // AES then RC4-only on loopback: every local program shares the address.
+            wire_tgs(0, "127.0.0.1", 18),
+            wire_tgt(10, "jnguyen", &[23], "127.0.0.1"),
+            // Windows offering RC4 among AES is no downgrade.
+            wire_tgs(0, "10.0.0.8", 18),
+            wire_tgt(10, "ann", &[18, 17, 23], "10.0.0.8"),
+            // AES use a day and more before the RC4-only request.
+            wire_tgs(0, "10.0.0.9", 18),
+            wire_tgt(90_000, "bob", &[23], "10.0.0.9"),
+        ];
+        let alerts = run(Box::<OverpassTheHash>::default(), &events);
+        assert!(alerts.is_empty(), "{alerts:?}");
     }
 }

@@ -22,8 +22,13 @@
 //! is too thin to tell from ordinary Explorer traffic and is not caught, nor is a source-side
 //! PowerShell script-block log (4103/4104, not read by Rampart).
 //!
-//! On the wire: a remote DCOM activation (`IRemoteSCMActivator::RemoteCreateInstance`, opnum 4,
-//! or `IActivation::RemoteActivation`) from another host followed within
+//! On the wire: a remote DCOM activation of a class used for lateral movement
+//! ([`WIRE_CLASSES`]: MMC20.Application, ShellWindows, ShellBrowserWindow, the Office
+//! applications, htafile, WScript.Shell), named by the activation request's clear-text
+//! `InstantiationInfoData`, alerts on its own (high): these objects are not activated from
+//! another machine for ordinary work. Any other remote activation
+//! (`IRemoteSCMActivator::RemoteGetClassObject`/`RemoteCreateInstance`, opnums 3 and 4, or
+//! `IActivation::RemoteActivation`) from another host counts when it is followed within
 //! [`WIRE_WINDOW_SECS`] seconds by `IDispatch::Invoke` (opnum 6) from the same host to the same
 //! server, with no WMI interface used in between: a scriptable object created remotely and
 //! driven through automation (MMC20.Application `ExecuteShellCommand`, ShellWindows,
@@ -91,7 +96,9 @@ pub struct RemoteExecDcom {
     /// Activations already reported (by their record), with how much corroboration was told.
     raised: KeyedWindows<Evidence, usize>,
     /// Per (client, server) on the wire: remote activations.
-    wire_activations: KeyedWindows<String, Evidence>,
+    /// Per (client, server) on the wire: remote activations, with the class when it is one
+    /// used for lateral movement.
+    wire_activations: KeyedWindows<String, (Evidence, Option<&'static str>)>,
     /// (client, server) pairs seen using WMI interfaces.
     wire_wmi: RecentSet<String>,
 }
@@ -122,9 +129,33 @@ impl RemoteExecDcom {
         let server = ev.observer.clone().unwrap_or_else(|| "a host".to_string());
         let key = format!("{}|{server}", src.key());
         match (interface, opnum) {
-            ("iremotescmactivator", 4) | ("iactivation", 0) => {
+            ("iremotescmactivator", 3 | 4) | ("iactivation", 0) => {
+                let class = match &ev.kind {
+                    EventKind::RpcCall { object, .. } => object.as_deref(),
+                    _ => None,
+                };
+                if class == Some(WMI_LOGIN_CLSID) {
+                    self.wire_wmi.insert(key, ev.time);
+                    return;
+                }
+                let known = class.and_then(wire_class_name);
                 self.wire_activations
-                    .push(key, ev.time, ev.evidence.clone());
+                    .push(key.clone(), ev.time, (ev.evidence.clone(), known));
+                if let Some(name) = known.filter(|_| !ev.outcome.is_failure()) {
+                    let alert = wire_alert(ev, cx, &server, src, Severity::High)
+                        .title(format!(
+                            "Remote DCOM activation of {name} on {server} from {src}"
+                        ))
+                        .description(format!(
+                            "{} asked {server}, from {src}, to create {name} (class {}): a COM \
+                             object whose methods run commands, used remotely only for lateral \
+                             movement (Invoke-DCOM, impacket dcomexec, Cobalt Strike and \
+                             Covenant DCOM modules).",
+                            who(ev, src),
+                            class.unwrap_or_default()
+                        ));
+                    cx.emit(&format!("wire|{key}"), alert);
+                }
             }
             (i, _) if i.starts_with("iwbem") => self.wire_wmi.insert(key, ev.time),
             ("idispatch", 6) => {
@@ -134,41 +165,95 @@ impl RemoteExecDcom {
                 let Some(activations) = self.wire_activations.get(&key) else {
                     return;
                 };
-                let Some((t, first)) = activations.iter().find(|(t, _)| {
+                let Some((t, (first, known))) = activations.iter().find(|(t, _)| {
                     *t <= ev.time && ev.time - *t <= Duration::seconds(WIRE_WINDOW_SECS)
                 }) else {
                     return;
                 };
-                let (t, first) = (*t, first.clone());
-                let who = ev
-                    .actor
-                    .as_ref()
-                    .map_or_else(|| src.to_string(), |a| a.to_string());
-                let mut alert = Alert::new(AlertKind::RemoteExecDcom, Severity::Medium, ev)
+                let (t, first, known) = (*t, first.clone(), *known);
+                let object = known.map_or("a COM object".to_string(), |n| n.to_string());
+                let severity = if known.is_some() {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                let mut alert = wire_alert(ev, cx, &server, src, severity)
                     .title(format!("Remote DCOM automation on {server} from {src}"))
-                    .target(server.clone())
-                    .source(src)
                     .description(format!(
-                        "{who} created a COM object on {server} remotely (DCOM activation from \
+                        "{} created {object} on {server} remotely (DCOM activation from \
                          {src}) and drove it through IDispatch::Invoke: how MMC20.Application, \
                          ShellWindows, ShellBrowserWindow and Excel are used to run commands on \
-                         another machine."
-                    ))
-                    .remediation(
-                        "Find the process on the source host and what the object started on the \
-                         target (mmc.exe, explorer.exe, excel.exe children). Restrict remote DCOM \
-                         launch permissions (dcomcnfg) to administrators who need them.",
-                    );
-                if let Some(a) = &ev.actor {
-                    alert = alert.actor(a, cx.entities.is_sensitive_account(a));
-                }
+                         another machine.",
+                        who(ev, src)
+                    ));
                 alert.add_evidence_ref(&first, t);
-                alert = alert.observer(&server, cx.entities.observer_is_dc(ev));
                 cx.emit(&format!("wire|{key}"), alert);
             }
             _ => {}
         }
     }
+}
+
+/// Who made a captured call: the authenticated account, else the address.
+fn who(ev: &IdentityEvent, src: &Host) -> String {
+    ev.actor
+        .as_ref()
+        .map_or_else(|| src.to_string(), |a| a.to_string())
+}
+
+/// The parts every wire alert shares.
+fn wire_alert(
+    ev: &IdentityEvent,
+    cx: &Context<'_>,
+    server: &str,
+    src: &Host,
+    severity: Severity,
+) -> Alert {
+    let mut alert = Alert::new(AlertKind::RemoteExecDcom, severity, ev)
+        .target(server.to_string())
+        .source(src)
+        .remediation(
+            "Find the process on the source host and what the object started on the \
+             target (mmc.exe, explorer.exe, excel.exe children). Restrict remote DCOM \
+             launch permissions (dcomcnfg) to administrators who need them.",
+        );
+    if let Some(a) = &ev.actor {
+        alert = alert.actor(a, cx.entities.is_sensitive_account(a));
+    }
+    alert.observer(server, cx.entities.observer_is_dc(ev))
+}
+
+/// CLSID of WMI's `WbemLevel1Login`: a remote WMI connection, `remote_exec_wmi`'s.
+const WMI_LOGIN_CLSID: &str = "8bc3f05e-d86b-11d0-a075-00c04fb68820";
+
+/// COM classes whose remote activation is lateral movement, by CLSID (lower case).
+const WIRE_CLASSES: &[(&str, &str)] = &[
+    ("49b2791a-b1ae-4c90-9b8e-e860ba07f889", "MMC20.Application"),
+    ("9ba05972-f6a8-11cf-a442-00a0c90a8f39", "ShellWindows"),
+    ("c08afd90-f2a1-11d1-8455-00a0c91f3880", "ShellBrowserWindow"),
+    ("00024500-0000-0000-c000-000000000046", "Excel.Application"),
+    ("000209ff-0000-0000-c000-000000000046", "Word.Application"),
+    (
+        "0006f03a-0000-0000-c000-000000000046",
+        "Outlook.Application",
+    ),
+    (
+        "91493441-5a91-11cf-8700-00aa0060263b",
+        "PowerPoint.Application",
+    ),
+    ("3050f4d8-98b5-11cf-bb82-00aa00bdce0b", "htafile"),
+    (
+        "0002df01-0000-0000-c000-000000000046",
+        "InternetExplorer.Application",
+    ),
+    ("72c24dd5-d70a-438b-8a42-98424b88afb8", "WScript.Shell"),
+];
+
+fn wire_class_name(clsid: &str) -> Option<&'static str> {
+    WIRE_CLASSES
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(clsid))
+        .map(|(_, n)| *n)
 }
 
 fn dcom_server(image: &str) -> Option<(&'static str, &'static str)> {
@@ -620,6 +705,7 @@ mod tests {
                 operation: None,
                 pipe: None,
                 sealed: true,
+                object: None,
             },
         )
     }
@@ -650,6 +736,49 @@ mod tests {
                 // Automation on an object activated long ago.
                 dcom(0, "10.0.0.51", "iremotescmactivator", 4),
                 dcom(1000, "10.0.0.51", "idispatch", 6),
+            ],
+        );
+        assert!(alerts.is_empty(), "{alerts:?}");
+    }
+
+    fn activation_of(secs: i64, client: &str, class: &str) -> IdentityEvent {
+        let mut e = dcom(secs, client, "iremotescmactivator", 3);
+        if let EventKind::RpcCall { object, .. } = &mut e.kind {
+            *object = Some(class.into());
+        }
+        e
+    }
+
+    #[test]
+    fn captured_activation_of_a_lateral_movement_class_alerts_alone() {
+        // Covenant's Excel RegisterXLL: RemoteGetClassObject for Excel.Application, then
+        // automation calls joining the same alert.
+        let alerts = run(
+            Box::<RemoteExecDcom>::default(),
+            &[
+                activation_of(0, "10.0.0.50", "00024500-0000-0000-C000-000000000046"),
+                dcom(6, "10.0.0.50", "idispatch", 6),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].severity, Severity::High);
+        assert!(
+            alerts[0].title.contains("Excel.Application"),
+            "{}",
+            alerts[0].title
+        );
+    }
+
+    #[test]
+    fn captured_activation_of_wmi_or_an_ordinary_class_is_benign() {
+        let alerts = run(
+            Box::<RemoteExecDcom>::default(),
+            &[
+                // WMI's login class, then automation-looking calls: remote_exec_wmi's.
+                activation_of(0, "10.0.0.50", WMI_LOGIN_CLSID),
+                dcom(1, "10.0.0.50", "idispatch", 6),
+                // Some other class activated, never driven.
+                activation_of(0, "10.0.0.51", "4991d34b-80a1-4291-83b6-3328366b9097"),
             ],
         );
         assert!(alerts.is_empty(), "{alerts:?}");

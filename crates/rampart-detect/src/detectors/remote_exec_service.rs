@@ -578,6 +578,7 @@ mod tests {
                 operation: None,
                 pipe: Some("svcctl".into()),
                 sealed: false,
+                object: None,
             },
         );
         e.actor = Some(acct("Administrator"));

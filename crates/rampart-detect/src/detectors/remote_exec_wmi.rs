@@ -714,6 +714,7 @@ mod tests {
                 operation: None,
                 pipe: None,
                 sealed: true,
+                object: None,
             },
         )
     }

@@ -612,6 +612,7 @@ mod tests {
                 operation: None,
                 pipe: Some("samr".into()),
                 sealed: false,
+                object: None,
             },
         );
         e.actor = Some(acct("jnguyen"));

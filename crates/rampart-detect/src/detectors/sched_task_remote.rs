@@ -784,6 +784,7 @@ mod tests {
                 operation: None,
                 pipe: Some("atsvc".into()),
                 sealed: false,
+                object: None,
             },
         );
         e.actor = Some(acct("jnguyen"));

@@ -403,6 +403,7 @@ mod tests {
                 operation: None,
                 pipe: Some(interface.into()),
                 sealed: false,
+                object: None,
             },
         );
         e.actor = Some(acct("jnguyen"));

@@ -425,6 +425,7 @@ mod tests {
                 operation: None,
                 pipe: None,
                 sealed: false,
+                object: None,
             },
         )
     }

@@ -4,9 +4,11 @@
 //!
 //! One [`RpcCall`](rampart_core::EventKind::RpcCall) is emitted per call when its response or
 //! fault arrives (or, unanswered, when the flow ends), at the frame and time of the request.
-//! Stubs are not decoded: only the return status at the end of a clear-text response stub is
+//! Stubs are not decoded, except the class named by a clear-text DCOM activation request
+//! ([`super::dcom`]) and the return status at the end of a clear-text response stub, which is
 //! read, so call fragments are followed (by call id, first/last flags) but not buffered.
 
+use super::dcom;
 use super::ntlm::{self, Message};
 use super::rpc_ifaces::{self, StatusKind, Uuid};
 use super::{Ctx, Direction, Dissector, Note, Verdict};
@@ -88,6 +90,8 @@ struct Call {
     opnum: u16,
     operation: Option<&'static str>,
     sealed: bool,
+    /// The class a DCOM activation creates.
+    object: Option<String>,
     actor: Option<Account>,
     frame: u64,
     time: Timestamp,
@@ -227,7 +231,13 @@ impl DceRpc {
                     return Err("request shorter than its object UUID".into());
                 }
                 let sealed = auth.as_ref().is_some_and(|a| a.level >= AUTH_LEVEL_PRIVACY);
-                self.request(call_id, ctx_id, opnum, sealed, cx);
+                let start = if flags & PFC_OBJECT_UUID != 0 { 40 } else { 24 };
+                let stub = if sealed {
+                    &[][..]
+                } else {
+                    pdu.get(start..stub_end).unwrap_or_default()
+                };
+                self.request(call_id, ctx_id, opnum, sealed, stub, cx);
             }
             (Direction::ToClient, PTYPE_RESPONSE) => {
                 self.resolve_auth(Outcome::Success, 0, cx);
@@ -313,7 +323,15 @@ impl DceRpc {
         cx.events.push(ev);
     }
 
-    fn request(&mut self, call_id: u32, ctx_id: u16, opnum: u16, sealed: bool, cx: &mut Ctx<'_>) {
+    fn request(
+        &mut self,
+        call_id: u32,
+        ctx_id: u16,
+        opnum: u16,
+        sealed: bool,
+        stub: &[u8],
+        cx: &mut Ctx<'_>,
+    ) {
         let uuid = self.contexts.get(&ctx_id);
         let iface = uuid.and_then(rpc_ifaces::lookup);
         let interface = match (iface, uuid) {
@@ -322,7 +340,9 @@ impl DceRpc {
             // The bind was before the capture started.
             (None, None) => "unknown".to_string(),
         };
+        let object = dcom::activated_class(&interface, opnum, stub).map(|u| u.to_string());
         let call = Call {
+            object,
             interface,
             status: iface.map(|i| i.status),
             opnum,
@@ -362,6 +382,7 @@ impl DceRpc {
             operation: call.operation.map(str::to_string),
             pipe: self.pipe.clone(),
             sealed: call.sealed,
+            object: call.object,
         };
         let mut ev = IdentityEvent::new(call.time, kind, evidence(cx, call.frame));
         ev.observer = Some(cx.server_name());

@@ -67,7 +67,8 @@ struct Request {
     padata: Vec<i32>,
     kdc_options: u32,
     till: Option<Timestamp>,
-    presented: Option<(u64, i32)>,
+    /// The presented TGT: fingerprint, ticket etype, authenticator etype.
+    presented: Option<(u64, i32, i32)>,
 }
 
 pub struct Kerberos {
@@ -345,7 +346,13 @@ fn request(req: &KdcReq<'_>, as_req: bool, cx: &Ctx<'_>) -> Request {
             let mut scratch = Vec::new();
             lenient(p.padata_value, &mut scratch, |m| {
                 ApReq::from_der(m)
-                    .map(|(_, ap)| (fnv1a(ap.ticket.enc_part.cipher), ap.ticket.enc_part.etype.0))
+                    .map(|(_, ap)| {
+                        (
+                            fnv1a(ap.ticket.enc_part.cipher),
+                            ap.ticket.enc_part.etype.0,
+                            ap.authenticator.etype.0,
+                        )
+                    })
                     .map_err(|e| short(&e))
             })
             .ok()
@@ -437,6 +444,7 @@ fn emit(cx: &mut Ctx<'_>, req: Request, reply: Reply<'_>) {
         issued_ticket: issued.map(|t| fnv1a(t.enc_part.cipher)),
         presented_ticket: req.presented.map(|p| p.0),
         presented_ticket_etype: req.presented.map(|p| p.1),
+        authenticator_etype: req.presented.map(|p| p.2),
         reply_etype,
         ticket_cipher_len: issued.map(|t| t.enc_part.cipher.len() as u32),
         till: req.till,

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 pub mod dcerpc;
+pub mod dcom;
 pub mod dns;
 pub mod kerberos;
 pub mod ldap;

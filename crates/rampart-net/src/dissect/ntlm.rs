@@ -389,6 +389,31 @@ pub struct ApReqTicket {
     /// Name components joined by `/` (`cifs/dc1.rampart.lab`).
     pub sname: String,
     pub etype: i32,
+    /// Fingerprint of the ticket's cipher text (the same ticket presented twice matches).
+    pub fingerprint: u64,
+    /// The authenticator's etype: the ticket's session key type.
+    pub authenticator_etype: Option<i32>,
+}
+
+/// A DER INTEGER of up to four bytes as `i32`.
+fn der_i32(v: &[u8]) -> Option<i32> {
+    if v.is_empty() || v.len() > 4 {
+        return None;
+    }
+    let mut n: i32 = if v[0] & 0x80 != 0 { -1 } else { 0 };
+    for &b in v {
+        n = (n << 8) | b as i32;
+    }
+    Some(n)
+}
+
+/// The etype (`[0]`) of an EncryptedData sequence's contents.
+fn enc_etype(enc: &[u8]) -> Option<i32> {
+    let (t, etype, _) = tlv(ctx_field(enc, 0)?)?;
+    if t != 0x02 {
+        return None;
+    }
+    der_i32(etype)
 }
 
 /// A Kerberos AP-REQ inside a GSS-API token (raw, or as SPNEGO's mechanism token).
@@ -433,18 +458,18 @@ pub fn find_kerberos_ap_req(token: &[u8]) -> Option<ApReqTicket> {
         rest = r;
     }
     let (_, enc, _) = tlv(ctx_field(tseq, 3)?)?;
-    let (t, etype, _) = tlv(ctx_field(enc, 0)?)?;
-    if t != 0x02 || etype.is_empty() || etype.len() > 4 {
-        return None;
-    }
-    let mut v: i32 = if etype[0] & 0x80 != 0 { -1 } else { 0 };
-    for &b in etype {
-        v = (v << 8) | b as i32;
-    }
+    let etype = enc_etype(enc)?;
+    let (_, cipher, _) = tlv(ctx_field(enc, 2)?)?;
+    let authenticator_etype = ctx_field(ap_seq, 4)
+        .and_then(tlv)
+        .and_then(|(t, a, _)| (t == 0x30).then_some(a))
+        .and_then(enc_etype);
     Some(ApReqTicket {
         realm: String::from_utf8_lossy(realm).into_owned(),
         sname: parts.join("/"),
-        etype: v,
+        etype,
+        fingerprint: super::fnv1a(cipher),
+        authenticator_etype,
     })
 }
 

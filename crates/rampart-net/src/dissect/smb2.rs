@@ -10,7 +10,9 @@
 use super::dcerpc::{self, DceRpc};
 use super::ntlm::{self, Message};
 use super::{Ctx, Direction, Dissector, Note, Verdict};
-use rampart_core::{Account, EventKind, Evidence, IdentityEvent, NtlmWire, Outcome, Timestamp};
+use rampart_core::{
+    Account, EventKind, Evidence, IdentityEvent, KerberosWire, NtlmWire, Outcome, Timestamp,
+};
 use std::collections::{BTreeMap, HashSet};
 
 const PROTOCOL: &str = "smb2";
@@ -353,6 +355,25 @@ impl Smb2 {
                         }
                         Ok(_) => {}
                         Err(e) => Self::note(cx, format!("frame {}: {e}", cx.frame)),
+                    }
+                }
+                if auth.is_none() {
+                    if let Some(ap) = blob.and_then(ntlm::find_kerberos_ap_req) {
+                        let wire = KerberosWire {
+                            presented_ticket: Some(ap.fingerprint),
+                            presented_ticket_etype: Some(ap.etype),
+                            authenticator_etype: ap.authenticator_etype,
+                            realm: Some(ap.realm),
+                            ..Default::default()
+                        };
+                        let kind = EventKind::KerberosApRequest {
+                            service: ap.sname,
+                            carrier: PROTOCOL.to_string(),
+                            wire: Some(Box::new(wire)),
+                        };
+                        let mut ev = self.event(kind, h.session_id, cx.frame, cx.time, cx);
+                        ev.outcome = Outcome::Unknown;
+                        cx.events.push(ev);
                     }
                 }
                 // The SPNEGO round trip after an AUTHENTICATE carries the pending outcome on.
