@@ -614,6 +614,10 @@ pub enum EventKind {
         /// The authentication mechanism (`NTLM`, `Kerberos`, `Negotiate`…), when given.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         auth: Option<String>,
+        /// The remoting client, when the wire names it (`PowerShell 5.1.18362.1110`, from the
+        /// `PSVersion` of a captured WS-Management URL).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
     },
     /// A Kerberos ticket presented to a service: a captured AP-REQ in an SMB2 session setup
     /// (LDAP, HTTP and DCE/RPC carry them too). `actor` is not known: the client's name is

@@ -163,8 +163,52 @@ def small_pcaps(path, out, tcp, rpc):
         os.remove(udp_tmp)
 
 
+def synthetic(out):
+    """Seeds for protocols the lab does not record (WinRM over HTTP, DCOM activation): written
+    from the protocol documents, not taken from any capture."""
+    ps = (b"POST /wsman?PSVersion=5.1.18362.1110 HTTP/1.1\r\nConnection: Keep-Alive\r\n"
+          b"Content-Type: multipart/encrypted;protocol=\"application/HTTP-Kerberos-session-"
+          b"encrypted\";boundary=\"Encrypted Boundary\"\r\nContent-Length: 10\r\n\r\n0123456789")
+    ok = b"HTTP/1.1 200 \r\nContent-Length: 4\r\n\r\nabcd"
+    denied = b"HTTP/1.1 401 \r\nWWW-Authenticate: Negotiate\r\nContent-Length: 0\r\n\r\n"
+    body = (b"<s:Envelope><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/"
+            b"Create</a:Action><w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/"
+            b"shell/cmd</w:ResourceURI></s:Header></s:Envelope>")
+    chunked = (b"POST /wsman HTTP/1.1\r\nAuthorization: Basic dXNlcjpwYXNz\r\nContent-Type: "
+               b"application/soap+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+               + format(len(body), "x").encode() + b"\r\n" + body + b"\r\n0\r\n\r\n")
+    # An NTLMSSP NEGOTIATE in an Authorization header.
+    negotiate = (b"POST /wsman HTTP/1.1\r\nAuthorization: Negotiate TlRMTVNTUAABAAAAB4IIogAAAAAAAAAA"
+                 b"AAAAAAAAAAAKAGFKAAAADw==\r\nContent-Length: 0\r\n\r\n")
+    for chunks in ([(False, ps), (True, ok), (False, ps), (True, ok)],
+                   [(False, ps[:30]), (False, ps[30:]), (True, denied)],
+                   [(False, chunked[:50]), (False, chunked[50:]), (True, ok)],
+                   [(False, negotiate), (True, denied)]):
+        write(out, "http", encode(False, chunks))
+    # RemoteGetClassObject stub: ORPCTHIS, referent, counts, OBJREF with the properties blob
+    # naming Excel.Application in InstantiationInfoData (MS-DCOM 2.2.22).
+    le = lambda n: n.to_bytes(4, "little")
+    guid = lambda d1, tail=b"\x00\x00\x00\x00\xc0\x00\x00\x00\x00\x00\x00\x46": le(d1) + tail
+    props = [(guid(0x1B9), 104), (guid(0x1AB), 88)]
+    hsize = 68 + 16 * len(props) + 4 + 4 * len(props)
+    s = bytes([5, 0, 7, 0, 1, 0, 0, 0, 0, 0, 0, 0]) + b"\x11" * 16 + le(0) + le(0x20000) + le(744) * 2
+    s += b"MEOW" + le(4) + b"\x22" * 16 + b"\x33" * 16 + le(0) + le(704) + le(688) + le(0)
+    s += bytes([1, 0x10, 8, 0, 0xCC, 0xCC, 0xCC, 0xCC]) + le(hsize - 16) + le(0) + le(688) + le(hsize)
+    s += le(0) + le(2) + le(len(props)) + b"\x00" * 16 + bytes([0, 0, 2, 0, 4, 0, 2, 0, 0, 0, 0, 0])
+    s += le(len(props)) + b"".join(g for g, _ in props) + le(len(props)) + b"".join(le(n) for _, n in props)
+    excel = guid(0x24500)
+    for g, n in props:
+        p = bytes([1, 0x10, 8, 0, 0xCC, 0xCC, 0xCC, 0xCC]) + b"\x00" * 8
+        if g == guid(0x1AB):
+            p += excel
+        s += p.ljust(n, b"\x00")
+    write(out, "dcom", b"\x00" + s)
+    write(out, "dcom", b"\x02" + b"\x00" * 32 + excel)
+
+
 def main():
     out, captures = sys.argv[1], sys.argv[2:]
+    synthetic(out)
     for path in captures:
         tcp = flows(path, "tcp")
         udp = flows(path, "udp")

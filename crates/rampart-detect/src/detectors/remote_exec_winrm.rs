@@ -12,6 +12,12 @@
 //!   seconds of an inbound connection to the WinRM listener (Sysmon 3 to port 5985/5986 of the
 //!   kernel HTTP listener): a WMI method such as `Win32_Process.Create` invoked over WS-Man.
 //!
+//! On the wire: PowerShell remoting accepted by a WinRM listener (a captured `POST
+//! /wsman?PSVersion=…` answered 2xx: one per connection, see `rampart_net`'s HTTP dissector),
+//! or a clear-text shell `Create` naming a command-shell or PowerShell resource. Windows
+//! encrypts the session's SOAP with its Kerberos or NTLM key, so what ran is not visible; the
+//! alert names the client, the server and the authentication.
+//!
 //! Inbound WinRM connections (Sysmon 3) are supporting evidence only: they name the source of a
 //! session but never alert alone. A successful WinRM authentication (WinRM/Operational 169)
 //! says an account authenticated, not that anything ran: Windows Event Forwarding and monitoring
@@ -146,6 +152,27 @@ impl Detector for RemoteExecWinrm {
                 for child in &matched {
                     self.raise_wsman_wmi(cx, child, (Some(src.clone()), ev.evidence.clone()));
                 }
+            }
+            EventKind::RemoteShell {
+                resource: None,
+                client: Some(client),
+                auth,
+                ..
+            } if client.starts_with("PowerShell") => {
+                // Captured: PowerShell remoting accepted by the WinRM listener (the session's
+                // SOAP is encrypted by its authentication, the URL names the client).
+                let Some(src) = ev.source.as_ref().filter(|_| !ev.source_is_local()) else {
+                    return;
+                };
+                let text = format!(
+                    "opened a PowerShell remoting session ({client}) on {{host}} over \
+                     WS-Management{}",
+                    auth.as_deref()
+                        .map(|a| format!(", authenticated with {a}"))
+                        .unwrap_or_default()
+                );
+                let source = Some((Some(src.clone()), ev.evidence.clone()));
+                raise(&mut self.hosts, cx, ev, text, source, false, None);
             }
             EventKind::RemoteShell {
                 resource: Some(resource),
@@ -304,9 +331,15 @@ fn raise(
     if let Some(obs) = &ev.observer {
         alert = alert.observer(obs, on_dc);
     }
-    let key = match actor {
-        Some(a) => format!("actor|{}|{}", a.key(), flavour.unwrap_or("")),
-        None => format!("{}||{}", host.to_ascii_lowercase(), flavour.unwrap_or("")),
+    // Without an account, one source's sessions on several machines are one fan-out.
+    let source_host = source
+        .as_ref()
+        .and_then(|(h, _)| h.as_ref())
+        .filter(|h| !h.is_loopback());
+    let key = match (actor, source_host) {
+        (Some(a), _) => format!("actor|{}|{}", a.key(), flavour.unwrap_or("")),
+        (None, Some(src)) => format!("source|{}|{}", src.key(), flavour.unwrap_or("")),
+        (None, None) => format!("{}||{}", host.to_ascii_lowercase(), flavour.unwrap_or("")),
     };
     let mut seen: Vec<String> = Vec::new();
     if let Some(items) = hosts.push(key.clone(), ev.time, host.clone()) {
@@ -454,6 +487,7 @@ mod tests {
                     "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd".into(),
                 ),
                 auth: None,
+                client: None,
             },
         );
         let alerts = run(Box::<RemoteExecWinrm>::default(), &[shell]);
@@ -465,6 +499,7 @@ mod tests {
                 protocol: "winrm".into(),
                 resource: None,
                 auth: Some("NTLM".into()),
+                client: None,
             },
         );
         let forwarding = ev(
@@ -474,6 +509,7 @@ mod tests {
                 protocol: "winrm".into(),
                 resource: Some("http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog".into()),
                 auth: None,
+                client: None,
             },
         );
         assert!(run(Box::<RemoteExecWinrm>::default(), &[auth, forwarding]).is_empty());
@@ -538,5 +574,45 @@ mod tests {
             inbound(3, 5985, "System"),
         ];
         assert!(run(Box::<RemoteExecWinrm>::default(), &events).is_empty());
+    }
+
+    fn captured_session(secs: i64, server: &str, client: &str, ps: Option<&str>) -> IdentityEvent {
+        wire(
+            secs,
+            server,
+            client,
+            EventKind::RemoteShell {
+                protocol: "winrm".into(),
+                resource: None,
+                auth: Some("Kerberos".into()),
+                client: ps.map(str::to_string),
+            },
+        )
+    }
+
+    #[test]
+    fn captured_powershell_remoting_fanning_out_is_one_alert() {
+        // PurpleSharp: one workstation opening PowerShell remoting on three machines.
+        let ps = Some("PowerShell 5.1.18362.1110");
+        let events = [
+            captured_session(0, "172.18.39.7", "172.18.39.5", ps),
+            captured_session(1, "172.18.38.5", "172.18.39.5", ps),
+            captured_session(30, "172.18.39.6", "172.18.39.5", ps),
+        ];
+        let alerts = run(Box::<RemoteExecWinrm>::default(), &events);
+        assert_eq!(alerts.len(), 1, "{alerts:#?}");
+        assert!(alerts[0].title.contains("3 hosts"), "{}", alerts[0].title);
+    }
+
+    #[test]
+    fn captured_wsman_without_powershell_or_from_the_machine_itself_is_benign() {
+        let events = [
+            // WS-Man traffic of another client (event forwarding, CIM): no PSVersion.
+            captured_session(0, "10.0.0.7", "10.0.0.5", None),
+            // The machine remoting into itself.
+            captured_session(1, "10.0.0.7", "10.0.0.7", Some("PowerShell 5.1")),
+        ];
+        let alerts = run(Box::<RemoteExecWinrm>::default(), &events);
+        assert!(alerts.is_empty(), "{alerts:#?}");
     }
 }

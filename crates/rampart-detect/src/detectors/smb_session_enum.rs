@@ -15,8 +15,11 @@
 //!
 //! On the wire the operation itself is visible, so the pipe patterns above are not needed:
 //! `NetrSessionEnum` (srvsvc opnum 12) and `NetrWkstaUserEnum` (wkssvc opnum 2) from another
-//! host alert (medium), each one; share listing on the same pipe (`NetrShareEnum`, opnum 15,
-//! `smbclient -L`, Explorer) does not. Captured pipe opens are left to those calls.
+//! host alert (medium), each one. Share listing on the same pipe (`NetrShareEnum`, opnum 15,
+//! `smbclient -L`, Explorer) does not alert on one server; one source listing the shares of
+//! [`HUNT_HOSTS`] or more hosts within ten minutes is the same hunt as the pipe pattern above
+//! (PowerView `Invoke-ShareFinder`, PurpleSharp, CrackMapExec `--shares`). Captured pipe opens
+//! are left to those calls.
 //!
 //! Everything one source does joins one alert (keyed by the source address).
 //!
@@ -33,6 +36,8 @@ use chrono::Duration;
 use rampart_core::{Alert, AlertKind, EventKind, Evidence, Host, IdentityEvent, Severity};
 use std::collections::BTreeSet;
 
+/// `NetrShareEnum`, srvsvc opnum 15.
+const SHARE_ENUM: u16 = 15;
 /// Distinct hosts whose `srvsvc` one source opens within ten minutes that make a hunt.
 pub const HUNT_HOSTS: usize = 3;
 /// Opens of `srvsvc` on DCs kept for judging at the end of input.
@@ -72,6 +77,9 @@ impl Detector for SmbSessionEnum {
         } = &ev.kind
         {
             session_call(ev, cx, interface, *opnum);
+            if (interface.as_str(), *opnum) == ("srvsvc", SHARE_ENUM) {
+                self.captured_share_listing(ev, cx);
+            }
             return;
         }
         let Some(pipe) = remote_pipe(ev) else { return };
@@ -83,7 +91,7 @@ impl Detector for SmbSessionEnum {
         };
         let origin = origin_key(ev);
         if pipe == "srvsvc" {
-            self.hunt(ev, cx, &host, &origin);
+            self.hunt(ev, cx, &host, &origin, false);
             if cx.entities.observer_is_dc(ev) {
                 on_dc(ev, cx, &host, src);
             } else if self.pending.len() < MAX_PENDING && !cx.entities.is_dc_host(src) {
@@ -127,8 +135,37 @@ impl Detector for SmbSessionEnum {
 }
 
 impl SmbSessionEnum {
-    /// One source reaching the server service of many hosts.
-    fn hunt(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>, host: &str, origin: &str) {
+    /// A captured `NetrShareEnum`: counts towards a hunt across hosts, never alone.
+    fn captured_share_listing(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>) {
+        let Some(src) = ev.source.as_ref() else {
+            return;
+        };
+        if ev.source_is_local() || cx.entities.is_dc_host(src) || ev.outcome.is_failure() {
+            return;
+        }
+        if ev
+            .actor
+            .as_ref()
+            .is_some_and(|a| a.is_machine() || (a.is_builtin_service() && !anonymous(a)))
+        {
+            return;
+        }
+        let Some(host) = ev.observer_short() else {
+            return;
+        };
+        self.hunt(ev, cx, &host, &origin_key(ev), true);
+    }
+
+    /// One source reaching the server service of many hosts (`listing`: seen as captured
+    /// share listings rather than pipe opens).
+    fn hunt(
+        &mut self,
+        ev: &IdentityEvent,
+        cx: &mut Context<'_>,
+        host: &str,
+        origin: &str,
+        listing: bool,
+    ) {
         let Some(items) = self.hosts.push(
             origin.to_string(),
             ev.time,
@@ -141,9 +178,14 @@ impl SmbSessionEnum {
             return;
         }
         let shown: Vec<&str> = hosts.iter().take(20).copied().collect();
+        let how = if listing {
+            "listed the shares (srvsvc NetrShareEnum) of"
+        } else {
+            "opened the server service (srvsvc) of"
+        };
         let what = format!(
-            "{} opened the server service (srvsvc) of {} hosts within ten minutes ({}{}): \
-             session hunting, asking each server who is connected to it",
+            "{} {how} {} hosts within ten minutes ({}{}): hunting across the network, asking \
+             each server what it offers and who is connected to it",
             who(ev),
             hosts.len(),
             shown.join(", "),
@@ -247,11 +289,21 @@ fn target(ev: &IdentityEvent) -> String {
     ev.observer.clone().unwrap_or_else(|| "a host".to_string())
 }
 
+/// `what` with its first letter upper-case: it opens the description.
+fn capitalized(what: &str) -> String {
+    let mut c = what.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 fn who(ev: &IdentityEvent) -> String {
-    ev.actor
-        .as_ref()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| "an unauthenticated client".to_string())
+    match (&ev.actor, ev.is_captured()) {
+        (Some(a), _) => a.to_string(),
+        // Over a Kerberos-authenticated session the account is inside the ticket.
+        (None, true) => "a client whose account the capture does not show".to_string(),
+        (None, false) => "an unauthenticated client".to_string(),
+    }
 }
 
 fn build(ev: &IdentityEvent, cx: &Context<'_>, severity: Severity, what: String) -> Alert {
@@ -265,8 +317,9 @@ fn build(ev: &IdentityEvent, cx: &Context<'_>, severity: Severity, what: String)
                 .unwrap_or_else(|| "an unknown client".to_string())
         ))
         .description(format!(
-            "{what}. Knowing which accounts are connected where tells an attacker which machine \
-             to compromise next to steal an administrator's credentials."
+            "{}. Knowing which accounts are connected where tells an attacker which machine \
+             to compromise next to steal an administrator's credentials.",
+            capitalized(&what)
         ))
         .remediation(
             "Identify the process on the source host. Restrict NetSessionEnum to administrators \
@@ -440,6 +493,66 @@ mod tests {
             Box::new(SmbSessionEnum::default()),
             &[pipe_open, rpc(1, "10.0.0.50", "srvsvc", 15)],
         );
+        assert!(alerts.is_empty(), "{alerts:?}");
+    }
+
+    fn listing(secs: i64, server: &str, client: &str) -> IdentityEvent {
+        let mut e = rpc(secs, client, "srvsvc", SHARE_ENUM);
+        e.observer = Some(server.into());
+        e.actor = None; // a Kerberos SMB session: the account is not on the wire
+        e
+    }
+
+    #[test]
+    fn captured_share_listing_across_hosts_is_a_hunt() {
+        // PurpleSharp: one workstation listing the shares of three machines in a second.
+        let alerts = run(
+            Box::new(SmbSessionEnum::default()),
+            &[
+                listing(0, "172.18.39.6", "172.18.39.5"),
+                listing(0, "172.18.38.5", "172.18.39.5"),
+                listing(1, "172.18.39.7", "172.18.39.5"),
+            ],
+        );
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert!(
+            alerts[0].description.contains("NetrShareEnum"),
+            "{}",
+            alerts[0].description
+        );
+        assert!(
+            alerts[0].description.contains("does not show"),
+            "{}",
+            alerts[0].description
+        );
+    }
+
+    #[test]
+    fn captured_share_listing_of_two_hosts_or_from_a_dc_is_benign() {
+        let config = EngineConfig {
+            entities: EntityConfig {
+                domain_controllers: vec!["10.0.0.12".into()],
+                ..EntityConfig::default()
+            },
+            ..EngineConfig::default()
+        };
+        let mut engine = Engine::with_detectors(&config, vec![Box::<SmbSessionEnum>::default()]);
+        for e in [
+            // A user opening two file servers in Explorer.
+            listing(0, "10.0.0.20", "10.0.0.50"),
+            listing(60, "10.0.0.21", "10.0.0.50"),
+            // A DC polling three servers (DFS, replication checks).
+            listing(0, "10.0.0.20", "10.0.0.12"),
+            listing(1, "10.0.0.21", "10.0.0.12"),
+            listing(2, "10.0.0.22", "10.0.0.12"),
+            // Three servers, but over more than ten minutes.
+            listing(0, "10.0.0.20", "10.0.0.60"),
+            listing(400, "10.0.0.21", "10.0.0.60"),
+            listing(800, "10.0.0.22", "10.0.0.60"),
+        ] {
+            engine.process(&e);
+        }
+        let alerts = engine.finish();
         assert!(alerts.is_empty(), "{alerts:?}");
     }
 }

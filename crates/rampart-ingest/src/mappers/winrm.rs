@@ -34,6 +34,7 @@ pub fn map(ev: &WinEvent, src: &Arc<str>) -> Option<Vec<IdentityEvent>> {
         protocol: "winrm".to_string(),
         resource,
         auth,
+        client: None,
     };
     let mut e = ev.identity_event(src, kind);
     e.actor = actor;
@@ -85,7 +86,8 @@ mod tests {
             EventKind::RemoteShell {
                 protocol: "winrm".into(),
                 resource: None,
-                auth: Some("NTLM".into())
+                auth: Some("NTLM".into()),
+                client: None,
             }
         );
         let a = e.actor.as_ref().unwrap();

@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub mod dcerpc;
 pub mod dcom;
 pub mod dns;
+pub mod http;
 pub mod kerberos;
 pub mod ldap;
 pub mod ntlm;
@@ -171,6 +172,8 @@ pub fn for_flow(key: &FlowKey, transport: Transport, first: &[u8]) -> Option<Box
         (Transport::Tcp, 445 | 139) => Some(Box::new(smb2::Smb2::new())),
         // The DCE/RPC endpoint mapper; RPC on the dynamic ports it hands out is sniffed below.
         (Transport::Tcp, 135) => Some(Box::new(dcerpc::DceRpc::new())),
+        // WS-Management over HTTP: WinRM and PowerShell remoting.
+        (Transport::Tcp, 5985 | 47001) => Some(Box::new(http::Http::new())),
         _ => sniff(transport, first),
     }
 }
@@ -185,6 +188,9 @@ fn sniff(transport: Transport, first: &[u8]) -> Option<Box<dyn Dissector>> {
     }
     if transport == Transport::Tcp && ldap::looks_like_bind(first) {
         return Some(Box::new(ldap::Ldap::new(transport)));
+    }
+    if transport == Transport::Tcp && http::looks_like_wsman(first) {
+        return Some(Box::new(http::Http::new()));
     }
     None
 }
