@@ -5,7 +5,7 @@
 //! - `Authorization: Negotiate|NTLM <base64>`: an NTLMSSP AUTHENTICATE becomes an
 //!   [`NtlmAuth`](EventKind::NtlmAuth) (carrier `http`) whose outcome is the server's answer
 //!   (a final `401` is a failed logon, reported as `STATUS_LOGON_FAILURE` because HTTP says no
-//!   more); a Kerberos AP-REQ becomes a [`KerberosApRequest`](EventKind::KerberosApRequest).
+//!   more; a `403` is an account that authenticated but may not use the service); a Kerberos AP-REQ becomes a [`KerberosApRequest`](EventKind::KerberosApRequest).
 //! - The WS-Management session: the first request of a connection to `/wsman` that the server
 //!   accepts (2xx) and that is either PowerShell remoting (the client puts `PSVersion=` in the
 //!   URL) or, in a clear-text SOAP body, a `…/transfer/Create` of a shell resource, becomes one
@@ -285,12 +285,14 @@ impl Http {
 
     /// A request and the status that answered it (`None`: never answered).
     fn settle(&mut self, req: Request, code: Option<u16>, cx: &mut Ctx<'_>) {
+        // Only 401 refuses the credentials; 403 is an authenticated account without access
+        // (not in Remote Management Users), which is no failed logon.
         let outcome = match code {
-            Some(c) if (200..300).contains(&c) => Outcome::Success,
-            Some(401 | 403) => Outcome::Failure(STATUS_LOGON_FAILURE),
+            Some(401) => Outcome::Failure(STATUS_LOGON_FAILURE),
             Some(_) => Outcome::Success,
             None => Outcome::Unknown,
         };
+        let accepted = code.is_some_and(|c| (200..300).contains(&c));
         if let Some(a) = req.ntlm {
             let status = match outcome {
                 Outcome::Failure(s) => s,
@@ -312,7 +314,7 @@ impl Http {
             }
             cx.events.push(ev);
         }
-        if self.shell_reported || !req.wsman || outcome != Outcome::Success {
+        if self.shell_reported || !req.wsman || !accepted {
             return;
         }
         let soap = req.soap.as_deref().map(String::from_utf8_lossy);
@@ -653,5 +655,52 @@ mod tests {
         let huge = vec![b'a'; MAX_HEADER + 10];
         let (_, notes) = run(&[(Direction::ToServer, &huge)]);
         assert!(notes.iter().any(|n| matches!(n, Note::Malformed { .. })));
+    }
+
+    #[test]
+    fn ntlm_in_authorization_headers_is_a_logon_with_the_servers_verdict() {
+        let token = crate::dissect::ntlm::tests::authenticate(
+            &[0; 24], &[7; 60], "CORP", "pgustavo", "WS5",
+        );
+        let header = base64::engine::general_purpose::STANDARD.encode(&token);
+        let post = format!(
+            "POST /wsman HTTP/1.1\r\nAuthorization: Negotiate {header}\r\nContent-Length: 0\r\n\r\n"
+        );
+        let (events, _) = run(&[
+            (Direction::ToServer, post.as_bytes()),
+            (
+                Direction::ToClient,
+                b"HTTP/1.1 401 \r\nContent-Length: 0\r\n\r\n",
+            ),
+            (Direction::ToServer, post.as_bytes()),
+            (
+                Direction::ToClient,
+                b"HTTP/1.1 403 \r\nContent-Length: 0\r\n\r\n",
+            ),
+        ]);
+        let auths: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::NtlmAuth { wire: Some(w), .. } => Some((
+                    e.actor.as_ref().map(|a| a.name.clone()),
+                    w.carrier.clone(),
+                    e.outcome,
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            auths,
+            vec![
+                (
+                    Some("pgustavo".into()),
+                    "http".into(),
+                    Outcome::Failure(STATUS_LOGON_FAILURE)
+                ),
+                // Authenticated, then refused access: not a failed logon.
+                (Some("pgustavo".into()), "http".into(), Outcome::Success),
+            ]
+        );
+        assert!(shells(&events).is_empty());
     }
 }

@@ -474,7 +474,7 @@ pub fn find_kerberos_ap_req(token: &[u8]) -> Option<ApReqTicket> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn utf16le(s: &str) -> Vec<u8> {
@@ -482,7 +482,13 @@ mod tests {
     }
 
     /// An AUTHENTICATE with the given payload fields, laid out after a 72-byte header.
-    fn authenticate(lm: &[u8], nt: &[u8], domain: &str, user: &str, ws: &str) -> Vec<u8> {
+    pub(crate) fn authenticate(
+        lm: &[u8],
+        nt: &[u8],
+        domain: &str,
+        user: &str,
+        ws: &str,
+    ) -> Vec<u8> {
         let fields = [
             lm.to_vec(),
             nt.to_vec(),
