@@ -225,6 +225,13 @@ pub(crate) fn is_shell_or_script_host(image: &str) -> bool {
 }
 
 /// Text cut to a length fit for an alert description.
+/// Whether `hay` contains `needle` ignoring ASCII case (`needle` given in lower case): a
+/// prefilter that spares lowercasing every command line.
+pub(crate) fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 pub(crate) fn clipped(s: &str) -> String {
     clip_to(s, 200)
 }

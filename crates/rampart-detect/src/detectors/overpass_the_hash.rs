@@ -30,7 +30,7 @@
 //! an RC4 TGT (Java and non-Windows Kerberos clients exist). Mimikatz `sekurlsa::pth` on the
 //! source machine is reported by [`super::pass_the_hash`].
 
-use super::{clipped, exe_name, user_argument};
+use super::{clipped, contains_ignore_case, exe_name, user_argument};
 use crate::engine::{Context, Detector};
 use crate::sessions::ReportedProcesses;
 use crate::state::{KeyedWindows, RecentSet};
@@ -144,13 +144,7 @@ impl Detector for OverpassTheHash {
                 let key = account.key();
                 if matches!(*e, etype::AES128 | etype::AES256) {
                     self.aes_accounts.insert(key.clone(), ev.time);
-                    let waiting: Vec<IdentityEvent> = self
-                        .rc4_pending
-                        .get(&key)
-                        .map(|items| items.iter().map(|(_, e)| e.clone()).collect())
-                        .unwrap_or_default();
-                    self.rc4_pending.clear(&key);
-                    for rc4 in &waiting {
+                    for rc4 in &self.rc4_pending.take(&key) {
                         raise(cx, rc4, Why::Downgrade);
                     }
                     return;
@@ -277,6 +271,9 @@ impl OverpassTheHash {
 /// The key type of a TGT request made with a key on the command line (`asktgt … /rc4:…`,
 /// kekeo `tgt::ask … /ntlm:…`), if the command line is one.
 fn asktgt_with_key(cmd: &str) -> Option<&'static str> {
+    if !contains_ignore_case(cmd, "asktgt") && !contains_ignore_case(cmd, "tgt::ask") {
+        return None;
+    }
     let c = cmd.to_ascii_lowercase();
     let words: Vec<&str> = c.split_whitespace().map(|w| w.trim_matches('"')).collect();
     let asks = words.iter().any(|w| *w == "asktgt" || *w == "tgt::ask");

@@ -23,7 +23,7 @@
 //! the ticket's owner when the KDC's replies did. Clients behind one NAT address share it, so
 //! they never alert; a multi-homed client presenting its ticket from two addresses does.
 
-use super::{clipped, user_argument};
+use super::{clipped, contains_ignore_case, user_argument};
 use crate::engine::{Context, Detector};
 use crate::sessions::ReportedProcesses;
 use crate::state::KeyedWindows;
@@ -142,6 +142,10 @@ const PTT_VERBS: &[&str] = &[
 
 /// How a command line injects a Kerberos ticket, if it does.
 fn ticket_injection(cmd: &str) -> Option<&'static str> {
+    // Every form below names `ptt` or `ptc`.
+    if !contains_ignore_case(cmd, "ptt") && !contains_ignore_case(cmd, "ptc") {
+        return None;
+    }
     let c = cmd.to_ascii_lowercase();
     if c.contains("kerberos::ptt") {
         return Some("mimikatz kerberos::ptt submits a ticket file into the current logon session");

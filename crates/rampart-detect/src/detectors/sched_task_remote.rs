@@ -269,6 +269,9 @@ impl SchedTaskRemote {
             return;
         };
         let exe = exe_name(image);
+        if exe != "schtasks.exe" && exe != "at.exe" {
+            return;
+        }
         let words: Vec<&str> = cmd.split_whitespace().collect();
         let is = |w: &str, opts: &[&str]| opts.iter().any(|o| w.eq_ignore_ascii_case(o));
         let remote = match &*exe {
