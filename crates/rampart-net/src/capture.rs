@@ -3,7 +3,8 @@
 //! resolution), optionally gzipped.
 //!
 //! Reading is streaming: a bounded buffer refilled from the file, so a capture of any size costs
-//! the same memory. Damage (a cut-off last record, a block whose length makes no sense, a
+//! the same memory. Packets are parsed in place in that buffer; only the partial record left
+//! at its end is moved before the next read. Damage (a cut-off last record, a block whose length makes no sense, a
 //! decompression error) is a [`Warning`] naming the file and the byte offset of the record, and
 //! every packet read before it is kept. Offsets of a gzipped capture are offsets in its
 //! decompressed content.
@@ -311,7 +312,10 @@ pub fn read_packets(
         };
         match step {
             Step::Consume(len) => {
-                reader.consume(len);
+                // Not `consume`: it moves the unread half of the buffer to its start whenever
+                // the read position passes the middle, copying every byte of the file once
+                // more. `refill` moves only the partial record left at the end.
+                reader.consume_noshift(len);
                 if stopped {
                     break;
                 }
@@ -358,7 +362,7 @@ pub fn read_packets(
                 if resync && matches!(kind, Kind::Ng) {
                     if let Some(len) = ng_block_len(reader.data()) {
                         sink.warning(at(source, offset, format!("{msg}; block skipped")));
-                        reader.consume(len);
+                        reader.consume_noshift(len);
                         continue;
                     }
                 }
