@@ -227,6 +227,39 @@ impl Alert {
         self
     }
 
+    /// [`Alert::target_account`] for each account in turn, without its quadratic cost on the
+    /// many targets of a summary (a spray against hundreds of accounts, rebuilt on each
+    /// attempt).
+    pub fn target_accounts<'a>(
+        mut self,
+        accounts: impl IntoIterator<Item = (&'a Account, bool)>,
+    ) -> Alert {
+        let mut seen: std::collections::HashSet<String> = self.targets.iter().cloned().collect();
+        for (a, sensitive) in accounts {
+            let name = match &a.domain {
+                Some(d) => {
+                    let mut s = String::with_capacity(d.len() + 1 + a.name.len());
+                    s.push_str(d);
+                    s.push('\\');
+                    s.push_str(&a.name);
+                    s
+                }
+                None => a.name.clone(),
+            };
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.insert(name.clone());
+            self.targets.push(name);
+            self.entities.push(EntityRef::Account {
+                role: EntityRole::Target,
+                account: a.clone(),
+                sensitive,
+            });
+        }
+        self
+    }
+
     /// A target that is not an account: a directory object, a service, a log.
     pub fn target(mut self, t: impl Into<String>) -> Alert {
         let t = t.into();
@@ -345,24 +378,23 @@ impl Alert {
     /// Takes a newer summary of the same alert: its title, description, remediation, targets,
     /// entities and source host (when it names one) replace these (they describe the whole body of evidence so far); time span,
     /// evidence and the higher severity accumulate; the count does not change.
-    pub fn update_summary(&mut self, newer: Alert) {
+    pub fn update_summary(&mut self, mut newer: Alert) {
+        use std::mem::take;
         let count = self.count;
-        let title = newer.title.clone();
-        let description = newer.description.clone();
-        let remediation = newer.remediation.clone();
-        let targets = newer.targets.clone();
-        let entities = newer.entities.clone();
-        let actor = newer.actor.clone().or_else(|| self.actor.clone());
-        let source_host = newer
-            .source_host
-            .clone()
-            .or_else(|| self.source_host.clone());
+        // Moved out rather than cloned; `merge` below then has no targets to fold in (they
+        // are replaced after it anyway).
+        let title = take(&mut newer.title);
+        let description = take(&mut newer.description);
+        let remediation = take(&mut newer.remediation);
+        let targets = take(&mut newer.targets);
+        let entities = take(&mut newer.entities);
+        let actor = newer.actor.take().or_else(|| self.actor.take());
+        let source_host = newer.source_host.take().or_else(|| self.source_host.take());
         // The newer summary describes its whole window, and its window overlaps what earlier
         // updates described: its omitted records are mostly ones already counted. The body of
         // evidence is at least as large as the largest single summary of it.
         let omitted = self.evidence_omitted;
         let newer_total = newer.evidence.len() as u64 + newer.evidence_omitted;
-        let mut newer = newer;
         newer.evidence_omitted = 0;
         self.merge(newer);
         let held = self.evidence.len() as u64;

@@ -4,6 +4,7 @@
 //! several domains (and, later, several tenants) without two `Administrator`s becoming one.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -85,6 +86,16 @@ impl Account {
     /// The name detectors key state on: lower-case, without the domain.
     pub fn key(&self) -> String {
         self.name.to_ascii_lowercase()
+    }
+
+    /// [`Account::key`] without allocating when the name is already lower-case (as most are),
+    /// for lookups and comparisons on hot paths.
+    pub fn key_ref(&self) -> Cow<'_, str> {
+        if self.name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(self.name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(&self.name)
+        }
     }
 
     /// A computer account (`NAME$`).
@@ -182,7 +193,7 @@ impl Host {
     /// The key detectors group by: the address if known, else the lower-case short name.
     pub fn key(&self) -> String {
         match (&self.ip, &self.name) {
-            (Some(ip), _) => ip.to_string(),
+            (Some(ip), _) => ip_string(ip),
             (None, Some(n)) => short_name(n).to_ascii_lowercase(),
             (None, None) => String::new(),
         }
@@ -209,6 +220,28 @@ impl fmt::Display for Host {
             (None, None) => f.write_str("-"),
         }
     }
+}
+
+/// `ip.to_string()`, with IPv4 written directly: detectors key their state on the address
+/// of every event, and the formatting machinery costs more than the digits.
+fn ip_string(ip: &IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut s = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if octet >= 100 {
+            s.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            s.push(char::from(b'0' + octet / 10 % 10));
+        }
+        s.push(char::from(b'0' + octet % 10));
+    }
+    s
 }
 
 fn short_name(n: &str) -> &str {
@@ -254,6 +287,30 @@ fn canonical_ip(ip: IpAddr) -> IpAddr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_match_their_slow_forms() {
+        for ip in [
+            "0.0.0.0",
+            "10.0.0.5",
+            "127.1.99.1",
+            "192.168.100.255",
+            "255.255.255.255",
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_string(&ip), ip.to_string());
+        }
+        for o in 0..=255u8 {
+            let ip = IpAddr::from([o, o / 3, 255 - o, o % 10]);
+            assert_eq!(ip_string(&ip), ip.to_string());
+        }
+        let v6: IpAddr = "fe80::1".parse().unwrap();
+        assert_eq!(ip_string(&v6), "fe80::1");
+        for name in ["jdoe", "JDoe", "DC01$", "", "élise", "ÉLISE"] {
+            let a = Account::new(name, None);
+            assert_eq!(a.key_ref(), a.key());
+        }
+    }
 
     #[test]
     fn parses_account_forms() {

@@ -120,7 +120,7 @@ impl Entities {
 
     /// A domain controller's machine account (`DC01$`), by what is known of DCs.
     pub fn is_dc_account(&self, a: &Account) -> bool {
-        a.is_machine() && self.dc_names.contains(a.key().trim_end_matches('$'))
+        a.is_machine() && self.dc_names.contains(a.key_ref().trim_end_matches('$'))
     }
 
     pub fn is_dc_host(&self, h: &Host) -> bool {
@@ -144,7 +144,7 @@ impl Entities {
         matches!(a.rid(), Some(ADMINISTRATOR_RID) | Some(KRBTGT_RID))
             || a.name.eq_ignore_ascii_case("administrator")
             || a.name.eq_ignore_ascii_case("krbtgt")
-            || self.sensitive_accounts.contains(&a.key())
+            || self.sensitive_accounts.contains(a.key_ref().as_ref())
             || self.is_dc_account(a)
             || self.is_honeytoken(a)
     }
@@ -158,7 +158,7 @@ impl Entities {
     /// A configured decoy account, by name or SID.
     pub fn is_honeytoken(&self, a: &Account) -> bool {
         !self.honeytokens.is_empty()
-            && (self.honeytokens.contains(&a.key())
+            && (self.honeytokens.contains(a.key_ref().as_ref())
                 || a.sid
                     .as_deref()
                     .is_some_and(|s| self.honeytoken_ids.contains(&ident(s))))

@@ -91,10 +91,12 @@ pub fn all() -> Vec<Box<dyn Detector>> {
 /// The key for "where an attempt came from": the source address or workstation, else the
 /// machine that recorded it (a local attempt).
 pub(crate) fn origin_key(ev: &IdentityEvent) -> String {
-    match &ev.source {
-        Some(h) if !h.key().is_empty() => h.key(),
-        _ => format!("local:{}", ev.observer_short().unwrap_or_default()),
+    if let Some(key) = ev.source.as_ref().map(|h| h.key()) {
+        if !key.is_empty() {
+            return key;
+        }
     }
+    format!("local:{}", ev.observer_short().unwrap_or_default())
 }
 
 /// A human description of the origin, for alert text.

@@ -21,6 +21,7 @@ use crate::engine::{Context, Detector};
 use crate::state::KeyedWindows;
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, IdentityEvent, Severity};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub const THRESHOLD: usize = 5;
@@ -68,9 +69,9 @@ impl PasswordSpray {
         ) else {
             return false;
         };
-        let mut names: BTreeMap<String, bool> = BTreeMap::new();
+        let mut names: BTreeMap<Cow<'_, str>, bool> = BTreeMap::new();
         for (_, ((a, e), _)) in items {
-            *names.entry(a.key()).or_default() |= *e;
+            *names.entry(a.key_ref()).or_default() |= *e;
         }
         let wrong = names.values().filter(|e| **e).count();
         if names.len() < THRESHOLD || wrong < LIST_WRONG {
@@ -161,15 +162,15 @@ impl Detector for PasswordSpray {
         if accounts.len() < THRESHOLD && list.is_none() {
             return;
         }
-        let succeeded: BTreeMap<String, Account> = self
+        let succeeded = self
             .successes
             .get(&origin)
             .map(distinct)
             .unwrap_or_default();
         let sensitive = accounts
-            .values()
-            .chain(succeeded.values())
-            .any(|a| cx.entities.is_sensitive_account(a));
+            .iter()
+            .chain(&succeeded)
+            .any(|(_, a)| cx.entities.is_sensitive_account(a));
         let severity = if sensitive || !succeeded.is_empty() {
             Severity::High
         } else {
@@ -181,7 +182,7 @@ impl Detector for PasswordSpray {
             format!(
                 " During the spray, {} authenticated successfully from the same origin: the \
                  sprayed password is probably valid for {}.",
-                succeeded.keys().cloned().collect::<Vec<_>>().join(", "),
+                keys(&succeeded),
                 if succeeded.len() == 1 { "it" } else { "them" }
             )
         };
@@ -203,7 +204,7 @@ impl Detector for PasswordSpray {
                 failures.len(),
                 accounts.len(),
                 origin_text(ev),
-                accounts.keys().cloned().collect::<Vec<_>>().join(", "),
+                keys(&accounts),
                 match list {
                     Some((names, unknown)) if accounts.len() < THRESHOLD => format!(
                         " They are part of {names} names tried within {LIST_SECS} seconds, \
@@ -213,9 +214,12 @@ impl Detector for PasswordSpray {
                 }
             ))
             .remediation(REMEDIATION);
-        for a in succeeded.values().chain(accounts.values()) {
-            alert = alert.target_account(a, cx.entities.is_sensitive_account(a));
-        }
+        alert = alert.target_accounts(
+            succeeded
+                .iter()
+                .chain(&accounts)
+                .map(|(_, a)| (*a, cx.entities.is_sensitive_account(a))),
+        );
         alert = window_evidence(alert, failures);
         if list.is_some() {
             if let Some(items) = self.names.get(&origin) {
@@ -232,13 +236,33 @@ impl Detector for PasswordSpray {
     }
 }
 
+/// The distinct accounts of a window, by key in key order, each as its latest sighting (what
+/// collecting `(key, account)` into a `BTreeMap` gives, without copying the accounts; the
+/// alert is rebuilt on every failure of a spray, so this runs on each).
 fn distinct(
     items: &std::collections::VecDeque<(rampart_core::Timestamp, Sighting<Account>)>,
-) -> BTreeMap<String, Account> {
-    items
+) -> Vec<(Cow<'_, str>, &Account)> {
+    let mut all: Vec<(Cow<'_, str>, &Account)> =
+        items.iter().map(|(_, (a, _))| (a.key_ref(), a)).collect();
+    // Stable: of equal keys the later sighting stays later, and wins below.
+    all.sort_by(|x, y| x.0.cmp(&y.0));
+    let mut out: Vec<(Cow<'_, str>, &Account)> = Vec::with_capacity(all.len());
+    for (key, a) in all {
+        match out.last_mut() {
+            Some(last) if last.0 == key => last.1 = a,
+            _ => out.push((key, a)),
+        }
+    }
+    out
+}
+
+/// The keys of [`distinct`]'s accounts, comma-separated.
+fn keys(accounts: &[(Cow<'_, str>, &Account)]) -> String {
+    accounts
         .iter()
-        .map(|(_, (a, _))| (a.key(), a.clone()))
-        .collect()
+        .map(|(k, _)| k.as_ref())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const REMEDIATION: &str = "Block or investigate the source. Reset the password of any sprayed \
