@@ -217,14 +217,18 @@ impl Alert {
     pub fn target_account(mut self, a: &Account, sensitive: bool) -> Alert {
         let name = a.to_string();
         if !self.targets.contains(&name) {
-            self.targets.push(name);
-            self.entities.push(EntityRef::Account {
-                role: EntityRole::Target,
-                account: a.clone(),
-                sensitive,
-            });
+            self.push_target_account(name, a, sensitive);
         }
         self
+    }
+
+    fn push_target_account(&mut self, name: String, a: &Account, sensitive: bool) {
+        self.targets.push(name);
+        self.entities.push(EntityRef::Account {
+            role: EntityRole::Target,
+            account: a.clone(),
+            sensitive,
+        });
     }
 
     /// [`Alert::target_account`] for each account in turn, without its quadratic cost on the
@@ -236,26 +240,10 @@ impl Alert {
     ) -> Alert {
         let mut seen: std::collections::HashSet<String> = self.targets.iter().cloned().collect();
         for (a, sensitive) in accounts {
-            let name = match &a.domain {
-                Some(d) => {
-                    let mut s = String::with_capacity(d.len() + 1 + a.name.len());
-                    s.push_str(d);
-                    s.push('\\');
-                    s.push_str(&a.name);
-                    s
-                }
-                None => a.name.clone(),
-            };
-            if seen.contains(&name) {
-                continue;
+            let name = a.to_string();
+            if seen.insert(name.clone()) {
+                self.push_target_account(name, a, sensitive);
             }
-            seen.insert(name.clone());
-            self.targets.push(name);
-            self.entities.push(EntityRef::Account {
-                role: EntityRole::Target,
-                account: a.clone(),
-                sensitive,
-            });
         }
         self
     }
