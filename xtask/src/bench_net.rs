@@ -167,7 +167,12 @@ fn build_corpus(captures: &Path, out: &Path, size: u64) -> Result<(u64, u64)> {
         }
         copy += 1;
     }
-    w.flush()?;
+    // Write the corpus through to disk before anything is timed: otherwise the kernel's
+    // writeback of a just-written gigabyte competes with the first measured run.
+    w.into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()
+        .with_context(|| format!("syncing {}", out.display()))?;
     Ok((bytes, count))
 }
 
