@@ -459,21 +459,13 @@ fn netlogon_account(v: &[u8]) -> Option<Account> {
     (!computer.is_empty()).then(|| Account::new(&format!("{computer}$"), Some(&domain)))
 }
 
-impl Dissector for DceRpc {
-    fn protocol(&self) -> &'static str {
-        PROTOCOL
-    }
-
-    fn data(&mut self, dir: Direction, bytes: &[u8], cx: &mut Ctx<'_>) -> Verdict {
-        if self.finished {
-            return Verdict::Done;
-        }
-        let i = Self::idx(dir);
-        let mut buf = std::mem::take(&mut self.bufs[i]);
-        buf.extend_from_slice(bytes);
+impl DceRpc {
+    /// Dissects the whole PDUs at the start of `data`; returns how many bytes they took and
+    /// the verdict (`More` when what is left is a partial PDU).
+    fn pdus(&mut self, dir: Direction, data: &[u8], cx: &mut Ctx<'_>) -> (usize, Verdict) {
         let mut at = 0;
         let verdict = loop {
-            let rest = &buf[at..];
+            let rest = &data[at..];
             if rest.len() < 16 {
                 break Verdict::More;
             }
@@ -495,7 +487,33 @@ impl Dissector for DceRpc {
             }
             at += len;
         };
-        buf.drain(..at.min(buf.len()));
+        (at, verdict)
+    }
+}
+
+impl Dissector for DceRpc {
+    fn protocol(&self) -> &'static str {
+        PROTOCOL
+    }
+
+    fn data(&mut self, dir: Direction, bytes: &[u8], cx: &mut Ctx<'_>) -> Verdict {
+        if self.finished {
+            return Verdict::Done;
+        }
+        let i = Self::idx(dir);
+        let mut buf = std::mem::take(&mut self.bufs[i]);
+        let verdict = if buf.is_empty() {
+            // The common case, a segment holding whole PDUs: parsed where it lies, and only a
+            // partial PDU at its end is kept.
+            let (at, verdict) = self.pdus(dir, bytes, cx);
+            buf.extend_from_slice(bytes.get(at..).unwrap_or_default());
+            verdict
+        } else {
+            buf.extend_from_slice(bytes);
+            let (at, verdict) = self.pdus(dir, &buf, cx);
+            buf.drain(..at.min(buf.len()));
+            verdict
+        };
         self.bufs[i] = buf;
         verdict
     }
