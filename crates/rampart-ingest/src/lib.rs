@@ -47,6 +47,11 @@ pub struct ReadOptions {
     /// Records to deliver also as [`EventKind::RawRecord`](rampart_core::EventKind::RawRecord)
     /// events, for rule matching (Sigma). `None`, the default, keeps none and costs nothing.
     pub raw: Option<std::sync::Arc<RawSelect>>,
+    /// Whether an uncompressed capture file may be memory-mapped (the default) rather than
+    /// read through a buffer: records are then parsed in the page cache with no copy. A file
+    /// cut short by another process while it is mapped ends this one (`SIGBUS`), so the
+    /// option exists for captures that are being rotated or truncated as they are read.
+    pub mmap: bool,
 }
 
 impl Default for ReadOptions {
@@ -54,6 +59,7 @@ impl Default for ReadOptions {
         ReadOptions {
             threads: 1,
             raw: None,
+            mmap: true,
         }
     }
 }

@@ -2,15 +2,23 @@
 //! variant) and pcapng (several sections and interfaces, each with its link type and timestamp
 //! resolution), optionally gzipped.
 //!
-//! Reading is streaming: a bounded buffer refilled from the file, so a capture of any size costs
-//! the same memory. Packets are parsed in place in that buffer; only the partial record left
-//! at its end is moved before the next read. Damage (a cut-off last record, a block whose length makes no sense, a
+//! An uncompressed capture file is mapped into memory ([`map`], [`read_mapped`]) and its
+//! records parsed where the page cache holds them, with the pages already read let go as
+//! reading passes them. Everything else (gzip, pipes, `--no-mmap`) is read streaming
+//! ([`read_packets`]): a bounded buffer refilled from the file, packets parsed in place in it,
+//! and only the partial record left at its end moved before the next read. Either way a
+//! capture of any size costs the same memory, and both paths share one reading loop. Damage (a cut-off last record, a block whose length makes no sense, a
 //! decompression error) is a [`Warning`] naming the file and the byte offset of the record, and
 //! every packet read before it is kept. Offsets of a gzipped capture are offsets in its
 //! decompressed content.
 
 use flate2::read::MultiGzDecoder;
-use pcap_parser::pcapng::Block;
+use pcap_parser::nom;
+use pcap_parser::pcap::{
+    parse_pcap_frame, parse_pcap_frame_be, parse_pcap_frame_modified, parse_pcap_header,
+    LegacyPcapBlock, PcapHeader,
+};
+use pcap_parser::pcapng::{parse_block_be, parse_block_le, parse_sectionheaderblock, Block};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use rampart_ingest::{IngestError, InputFile, Warning};
@@ -67,6 +75,24 @@ pub fn open(file: &InputFile) -> Result<Box<dyn Read + Send>, IngestError> {
     } else {
         Ok(Box::new(f))
     }
+}
+
+/// Maps an uncompressed capture file into memory for [`read_slice`]. `None` when it cannot
+/// be (not a regular file, empty, or the mapping fails): the caller reads it with [`open`].
+pub fn map(file: &InputFile) -> Option<memmap2::Mmap> {
+    let f = File::open(&file.path).ok()?;
+    let meta = f.metadata().ok()?;
+    if !meta.is_file() || meta.len() == 0 {
+        return None;
+    }
+    // SAFETY: the mapping is read-only and private to this process, and is only read as
+    // bytes. Another process truncating the file while it is mapped makes reading the lost
+    // pages raise SIGBUS (as for every reader of mapped files, ripgrep among them);
+    // `ReadOptions::mmap` turns mapping off for captures that may be truncated under us.
+    let map = unsafe { memmap2::Mmap::map(&f) }.ok()?;
+    // Records are read once, front to back: ask for aggressive readahead.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
 }
 
 pub(crate) fn io_error(path: &Arc<str>, source: io::Error) -> IngestError {
@@ -179,25 +205,85 @@ pub fn read_packets(
         .take(SNIFF as u64)
         .read_to_end(&mut head)
         .map_err(|e| io_error(source, e))?;
-    let kind = magic(&head).ok_or_else(|| IngestError::Corrupt {
-        path: source.clone(),
-        offset: Some(0),
-        message: "not a pcap or pcapng capture (unknown magic)".into(),
-    })?;
+    let kind = magic(&head).ok_or_else(|| not_a_capture(source))?;
     let chained = FullRead {
         inner: io::Cursor::new(head).chain(first),
         pending: None,
         last_error: last_error.clone(),
     };
-    let corrupt = |e: PcapError<&[u8]>| IngestError::Corrupt {
+    let reader: Box<dyn PcapReaderIterator + '_> = match kind {
+        Kind::Legacy => {
+            Box::new(LegacyPcapReader::new(BUFFER, chained).map_err(|e| bad_header(source, &e))?)
+        }
+        Kind::Ng => {
+            Box::new(PcapNGReader::new(BUFFER, chained).map_err(|e| bad_header(source, &e))?)
+        }
+    };
+    read_blocks(reader, &kind, source, sink, &last_error)
+}
+
+/// [`read_packets`] over a capture already in memory: records are parsed where they lie,
+/// with no copy into a read buffer.
+pub fn read_slice(
+    data: &[u8],
+    source: &Arc<str>,
+    sink: &mut dyn PacketSink,
+) -> Result<CaptureSummary, IngestError> {
+    read_in_memory(data, None, source, sink)
+}
+
+/// [`read_slice`] over a file [`map`]ped into memory, whose pages are let go as reading
+/// passes them: the process's resident memory stays bounded, whatever the capture's size.
+pub fn read_mapped(
+    map: &memmap2::Mmap,
+    source: &Arc<str>,
+    sink: &mut dyn PacketSink,
+) -> Result<CaptureSummary, IngestError> {
+    read_in_memory(map, Some(map), source, sink)
+}
+
+fn read_in_memory(
+    data: &[u8],
+    map: Option<&memmap2::Mmap>,
+    source: &Arc<str>,
+    sink: &mut dyn PacketSink,
+) -> Result<CaptureSummary, IngestError> {
+    let kind = magic(data).ok_or_else(|| not_a_capture(source))?;
+    let mut reader = Slice::new(data, &kind).map_err(|e| bad_header(source, &e))?;
+    reader.map = map;
+    read_blocks(
+        Box::new(reader),
+        &kind,
+        source,
+        sink,
+        &Rc::new(RefCell::new(None)),
+    )
+}
+
+fn not_a_capture(source: &Arc<str>) -> IngestError {
+    IngestError::Corrupt {
         path: source.clone(),
         offset: Some(0),
-        message: format!("unreadable capture header: {}", describe(&e)),
-    };
-    let mut reader: Box<dyn PcapReaderIterator + '_> = match kind {
-        Kind::Legacy => Box::new(LegacyPcapReader::new(BUFFER, chained).map_err(corrupt)?),
-        Kind::Ng => Box::new(PcapNGReader::new(BUFFER, chained).map_err(corrupt)?),
-    };
+        message: "not a pcap or pcapng capture (unknown magic)".into(),
+    }
+}
+
+fn bad_header(source: &Arc<str>, e: &PcapError<&[u8]>) -> IngestError {
+    IngestError::Corrupt {
+        path: source.clone(),
+        offset: Some(0),
+        message: format!("unreadable capture header: {}", describe(e)),
+    }
+}
+
+/// The reading loop shared by streams and slices: blocks to packets and warnings.
+fn read_blocks(
+    mut reader: Box<dyn PcapReaderIterator + '_>,
+    kind: &Kind,
+    source: &Arc<str>,
+    sink: &mut dyn PacketSink,
+    last_error: &Rc<RefCell<Option<String>>>,
+) -> Result<CaptureSummary, IngestError> {
     let mut capacity = BUFFER;
     let mut summary = CaptureSummary::default();
     let mut legacy_link = 1;
@@ -379,6 +465,146 @@ pub fn read_packets(
     Ok(summary)
 }
 
+type LegacyParse = fn(&[u8]) -> nom::IResult<&[u8], LegacyPcapBlock<'_>, PcapError<&[u8]>>;
+
+/// A whole capture in memory, read through the same interface as the streaming readers.
+/// It is always exhausted: a record cut off by the end of the data is the end of the file
+/// (`UnexpectedEof`), never a request to refill.
+struct Slice<'a> {
+    data: &'a [u8],
+    pos: usize,
+    format: SliceFormat,
+    /// The mapping `data` is, when it is one: pages before `released` have been let go.
+    map: Option<&'a memmap2::Mmap>,
+    released: usize,
+}
+
+/// Mapped pages are let go in steps of this many bytes.
+const RELEASE_STEP: usize = 8 << 20;
+
+enum SliceFormat {
+    Legacy {
+        header: PcapHeader,
+        parse: LegacyParse,
+    },
+    /// pcapng: the byte order of the current section.
+    Ng { big_endian: bool },
+}
+
+impl<'a> Slice<'a> {
+    fn new(data: &'a [u8], kind: &Kind) -> Result<Slice<'a>, PcapError<&'a [u8]>> {
+        let incomplete = |e: nom::Err<PcapError<&'a [u8]>>| match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => e,
+            nom::Err::Incomplete(_) => PcapError::Incomplete(0),
+        };
+        let format = match kind {
+            Kind::Legacy => {
+                let (_, header) = parse_pcap_header(data).map_err(incomplete)?;
+                // As `LegacyPcapReader` chooses its record parser.
+                let parse: LegacyParse = if header.is_modified_format() {
+                    parse_pcap_frame_modified
+                } else if header.is_bigendian() {
+                    parse_pcap_frame_be
+                } else {
+                    parse_pcap_frame
+                };
+                SliceFormat::Legacy { header, parse }
+            }
+            Kind::Ng => {
+                parse_sectionheaderblock(data).map_err(incomplete)?;
+                SliceFormat::Ng { big_endian: false }
+            }
+        };
+        Ok(Slice {
+            data,
+            pos: 0,
+            format,
+            map: None,
+            released: 0,
+        })
+    }
+}
+
+impl PcapReaderIterator for Slice<'_> {
+    fn next(&mut self) -> Result<(usize, PcapBlockOwned<'_>), PcapError<&[u8]>> {
+        let data = self.data.get(self.pos..).unwrap_or_default();
+        let parsed = match &mut self.format {
+            SliceFormat::Legacy { header, parse } => {
+                if self.pos == 0 {
+                    return Ok((header.size(), PcapBlockOwned::from(header.clone())));
+                }
+                if data.is_empty() {
+                    return Err(PcapError::Eof);
+                }
+                parse(data).map(|(rem, b)| (rem, PcapBlockOwned::from(b)))
+            }
+            SliceFormat::Ng { big_endian } => {
+                if data.is_empty() {
+                    return Err(PcapError::Eof);
+                }
+                let parse = if *big_endian {
+                    parse_block_be
+                } else {
+                    parse_block_le
+                };
+                parse(data).map(|(rem, b)| {
+                    if let Block::SectionHeader(shb) = &b {
+                        *big_endian = shb.big_endian();
+                    }
+                    (rem, PcapBlockOwned::from(b))
+                })
+            }
+        };
+        match parsed {
+            Ok((rem, block)) => Ok((data.len() - rem.len(), block)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+            Err(nom::Err::Incomplete(_)) => Err(PcapError::UnexpectedEof),
+        }
+    }
+    fn consume(&mut self, offset: usize) {
+        self.pos = self.pos.saturating_add(offset).min(self.data.len());
+        if let Some(map) = self.map {
+            if self.pos - self.released >= RELEASE_STEP {
+                // Whole steps only, so the range stays page-aligned.
+                let end = self.pos - (self.pos - self.released) % RELEASE_STEP;
+                // SAFETY: the mapping is a read-only shared file mapping. MADV_DONTNEED only
+                // drops this process's page table entries: a later access reads the same
+                // bytes from the page cache or the file again, so no borrowed byte changes.
+                // Nothing before `pos` is read again in any case.
+                let _ = unsafe {
+                    map.unchecked_advise_range(
+                        memmap2::UncheckedAdvice::DontNeed,
+                        self.released,
+                        end - self.released,
+                    )
+                };
+                self.released = end;
+            }
+        }
+    }
+    fn consume_noshift(&mut self, offset: usize) {
+        self.consume(offset);
+    }
+    fn consumed(&self) -> usize {
+        self.pos
+    }
+    fn refill(&mut self) -> Result<(), PcapError<&[u8]>> {
+        Ok(())
+    }
+    fn position(&self) -> usize {
+        self.pos
+    }
+    fn grow(&mut self, _new_size: usize) -> bool {
+        false
+    }
+    fn data(&self) -> &[u8] {
+        self.data.get(self.pos..).unwrap_or_default()
+    }
+    fn reader_exhausted(&self) -> bool {
+        true
+    }
+}
+
 /// The length of the pcapng block at the start of `data`, when it can be trusted: a multiple of
 /// four, at least a header and trailer, within the buffer, and repeated in the trailer.
 fn ng_block_len(data: &[u8]) -> Option<usize> {
@@ -476,10 +702,22 @@ mod tests {
         out
     }
 
+    /// Reads `bytes` as a stream and as a slice; both must see the same packets, the same
+    /// damage at the same offsets and the same outcome. Returns the stream's.
     fn run(bytes: Vec<u8>) -> (Result<CaptureSummary, IngestError>, Collect) {
-        let mut c = Collect::default();
         let src: Arc<str> = Arc::from("t.pcap");
+        let mut mapped = Collect::default();
+        let from_slice = read_slice(&bytes, &src, &mut mapped);
+        let mut c = Collect::default();
         let r = read_packets(Box::new(io::Cursor::new(bytes)), &src, &mut c);
+        assert_eq!(mapped.frames, c.frames);
+        let offsets = |c: &Collect| c.warnings.iter().map(|w| w.offset).collect::<Vec<_>>();
+        assert_eq!(offsets(&mapped), offsets(&c), "{:?}", mapped.warnings);
+        match (&from_slice, &r) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(_), Err(_)) => {}
+            other => panic!("slice and stream disagree: {other:?}"),
+        }
         (r, c)
     }
 

@@ -39,12 +39,19 @@ const MAX_WARNINGS: u64 = 10;
 /// damaged records and undecodable frames, `encrypted` payloads recognised as encrypted.
 pub fn read(
     file: &InputFile,
-    _opts: &ReadOptions,
+    opts: &ReadOptions,
     sink: &mut dyn EventSink,
 ) -> Result<ReadStats, IngestError> {
-    let reader = capture::open(file)?;
     let mut sensor = Sensor::new(file.display.clone(), sink);
-    let summary = capture::read_packets(reader, &file.display, &mut sensor)?;
+    let mapped = if opts.mmap && !file.compressed {
+        capture::map(file)
+    } else {
+        None
+    };
+    let summary = match &mapped {
+        Some(map) => capture::read_mapped(map, &file.display, &mut sensor)?,
+        None => capture::read_packets(capture::open(file)?, &file.display, &mut sensor)?,
+    };
     let mut stats = sensor.finish();
     stats.skipped += summary.damaged;
     stats.bytes = file.size;

@@ -117,6 +117,10 @@ struct ScanArgs {
     /// Reader threads [default: number of cores].
     #[arg(long, short = 'j', value_name = "N")]
     threads: Option<usize>,
+    /// Read capture files through a buffer instead of mapping them into memory: slower, but
+    /// safe for a capture that another process may truncate while it is read.
+    #[arg(long)]
+    no_mmap: bool,
     /// Show the events behind each alert, in order (table and JSON output).
     #[arg(long)]
     timeline: bool,
@@ -362,6 +366,7 @@ fn cmd_scan(args: ScanArgs) -> anyhow::Result<ExitCode> {
     let opts = ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads.unwrap_or_else(scan::default_threads),
+        mmap: !args.no_mmap,
         engine: args.detection.engine_config(args.quiet)?,
     };
     let mut store = match &args.db {

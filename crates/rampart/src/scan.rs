@@ -50,6 +50,8 @@ pub struct ScanOptions {
     pub paths: Vec<PathBuf>,
     /// Reader threads (and EVTX parser threads); defaults to the machine's cores.
     pub threads: usize,
+    /// Memory-map uncompressed capture files ([`ReadOptions::mmap`]).
+    pub mmap: bool,
     pub engine: EngineConfig,
 }
 
@@ -219,6 +221,7 @@ pub fn run_scan(
     let read_opts = ReadOptions {
         threads: (threads / workers).max(1),
         raw: raw_select(&opts.engine),
+        mmap: opts.mmap,
     };
 
     let mut engine = Engine::new(&opts.engine);
@@ -462,6 +465,7 @@ pub fn events_for_evidence(
     let opts = ReadOptions {
         threads: threads.max(1),
         raw,
+        ..ReadOptions::default()
     };
     for path in sources {
         let (files, _) = rampart_ingest::discover(std::slice::from_ref(&path));
