@@ -24,6 +24,11 @@ pub trait Detector: Send {
     fn on_event(&mut self, ev: &IdentityEvent, cx: &mut Context<'_>);
     /// End of input: raise whatever pending evidence now justifies.
     fn flush(&mut self, _cx: &mut Context<'_>) {}
+    /// Brings alerts whose summaries the detector [deferred](Context::extend_summary) up to
+    /// date. The engine calls it before alerts are published ([`Engine::take_updates`]) and
+    /// before [`Detector::flush`], so a summary is rebuilt once per publication instead of on
+    /// every event that extends it.
+    fn refresh(&mut self, _cx: &mut Context<'_>) {}
     /// Whether it reads [`Context::processes`]: the engine keeps that table (one for every
     /// detector) only when a detector asks for it.
     fn uses_process_images(&self) -> bool {
@@ -64,6 +69,27 @@ impl Context<'_> {
         ev: &IdentityEvent,
     ) -> bool {
         self.sink.repeat(self.detector, key, severity, ev)
+    }
+
+    /// Whether an alert of this detector with this `key` is open for an event at `time`: one
+    /// was raised and `time` falls within the dedup window of its time span, so a summary
+    /// emitted now would update it rather than open a new one. Always false with an
+    /// allow-list loaded (every summary is then checked against it).
+    pub fn summary_open(&self, key: &str, time: rampart_core::Timestamp) -> bool {
+        self.sink.open(self.detector, key, time).is_some()
+    }
+
+    /// Folds `ev`'s evidence and time into the open alert with this `key` without rebuilding
+    /// its summary, and returns true; returns false, changing nothing, when none is
+    /// [open](Context::summary_open). The detector then owes the alert a rebuilt summary
+    /// ([`Context::emit_summary`]) before it is published: see [`Detector::refresh`].
+    pub fn extend_summary(&mut self, key: &str, ev: &IdentityEvent) -> bool {
+        let Some(i) = self.sink.open(self.detector, key, ev.time) else {
+            return false;
+        };
+        self.sink.alerts[i].add_evidence_ref(&ev.evidence, ev.time);
+        self.sink.dirty.push(i);
+        true
     }
 
     /// Raises an alert on behalf of one of the detector's rules: `detector` names it in the
@@ -128,6 +154,23 @@ impl AlertSink {
         existing.add_occurrence(severity, ev);
         self.dirty.push(i);
         true
+    }
+
+    /// The index of the alert with this key whose dedup window `time` falls in.
+    fn open(
+        &self,
+        detector: &'static str,
+        key: &str,
+        time: rampart_core::Timestamp,
+    ) -> Option<usize> {
+        if !self.allow.is_empty() {
+            return None;
+        }
+        let &i = self.index.get(&(detector, key.to_string()))?;
+        let existing = &self.alerts[i];
+        (time <= existing.last_time + self.dedup_window
+            && time >= existing.time - self.dedup_window)
+            .then_some(i)
     }
 
     fn push(&mut self, detector: &'static str, key: &str, mut alert: Alert, summary: bool) {
@@ -248,8 +291,22 @@ impl Engine {
         }
     }
 
+    /// Has every detector bring its deferred summaries up to date.
+    fn refresh(&mut self) {
+        for d in &mut self.detectors {
+            let mut cx = Context {
+                entities: &self.entities,
+                processes: &self.processes,
+                sink: &mut self.sink,
+                detector: d.name(),
+            };
+            d.refresh(&mut cx);
+        }
+    }
+
     /// Alerts raised or updated since the last call (for streaming output).
     pub fn take_updates(&mut self) -> Vec<Alert> {
+        self.refresh();
         let mut idx = std::mem::take(&mut self.sink.dirty);
         idx.sort_unstable();
         idx.dedup();
@@ -271,6 +328,7 @@ impl Engine {
             return;
         }
         self.flushed = true;
+        self.refresh();
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,

@@ -77,7 +77,11 @@ impl<K: Eq + Hash + Clone, V> KeyedWindows<K, V> {
     }
 
     /// The key's items, if any are held.
-    pub fn get(&self, key: &K) -> Option<&VecDeque<(Timestamp, V)>> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&VecDeque<(Timestamp, V)>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
         self.map.get(key).map(|s| &s.items)
     }
 

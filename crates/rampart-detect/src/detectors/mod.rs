@@ -5,7 +5,7 @@
 //! evidence, and its ATT&CK id; tests beside it with a positive and a benign case; then list it
 //! in [`all`].
 
-use crate::engine::Detector;
+use crate::engine::{Context, Detector};
 use rampart_core::IdentityEvent;
 use std::borrow::Cow;
 
@@ -187,6 +187,62 @@ pub(crate) fn window_evidence<T>(
 ) -> rampart_core::Alert {
     alert.add_evidence_refs(items.iter().map(|(t, (_, e))| (e, *t)));
     alert
+}
+
+/// Summaries a detector rebuilds once per publication instead of on every event that extends
+/// them (a spray of thousands of failures would otherwise rebuild its alert, O(window), on
+/// each). While a key's alert is open, an event only adds its evidence and time to it
+/// ([`Context::extend_summary`]) and is remembered as the key's latest; the detector's
+/// [`Detector::refresh`] rebuilds each remembered key's summary from its windows, which the
+/// key's later events have not changed since.
+#[derive(Default)]
+pub(crate) struct Deferred {
+    stale: std::collections::BTreeMap<String, IdentityEvent>,
+}
+
+/// Keys with a deferred summary; beyond this, summaries are rebuilt at once.
+const MAX_DEFERRED: usize = 10_000;
+
+impl Deferred {
+    /// The latest event of `key` whose summary must be published before `ev` is handled,
+    /// because `ev` falls outside the dedup window of the key's open alert and will open a new
+    /// one: call before `ev` changes the detector's windows, so the old alert's summary is
+    /// the one its own events give.
+    pub(crate) fn due(
+        &mut self,
+        key: &str,
+        ev: &IdentityEvent,
+        cx: &Context<'_>,
+    ) -> Option<IdentityEvent> {
+        if !self.stale.contains_key(key) || cx.summary_open(key, ev.time) {
+            return None;
+        }
+        self.stale.remove(key)
+    }
+
+    /// Folds `ev` into the open alert of `key` and defers its summary; false when the caller
+    /// must build and emit the summary now (no alert open, or too many deferred keys).
+    pub(crate) fn defer(&mut self, key: &str, ev: &IdentityEvent, cx: &mut Context<'_>) -> bool {
+        if self.stale.len() >= MAX_DEFERRED && !self.stale.contains_key(key) {
+            return false;
+        }
+        if !cx.extend_summary(key, ev) {
+            return false;
+        }
+        match self.stale.get_mut(key) {
+            Some(latest) => *latest = ev.clone(),
+            None => {
+                self.stale.insert(key.to_string(), ev.clone());
+            }
+        }
+        true
+    }
+
+    /// Every deferred key with its latest event, in key order (so rebuilt alerts come out in
+    /// the same order on every run).
+    pub(crate) fn take(&mut self) -> std::collections::BTreeMap<String, IdentityEvent> {
+        std::mem::take(&mut self.stale)
+    }
 }
 
 /// The file name of a program path, lower-case (`cmd.exe` for `C:\Windows\System32\CMD.EXE`).
