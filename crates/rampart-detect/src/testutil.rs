@@ -104,3 +104,21 @@ pub fn run_with(
     }
     engine.finish()
 }
+
+/// Runs a detector over events twice: once publishing after every event, so that every
+/// deferred summary is rebuilt at once (what a detector rebuilding on each event gives), and
+/// once publishing only at the end. Returns (eager, deferred) alerts for comparison.
+pub fn eager_and_deferred(
+    make: impl Fn() -> Box<dyn Detector>,
+    events: &[IdentityEvent],
+) -> (Vec<Alert>, Vec<Alert>) {
+    let config = EngineConfig::default();
+    let mut eager = Engine::with_detectors(&config, vec![make()]);
+    let mut deferred = Engine::with_detectors(&config, vec![make()]);
+    for e in events {
+        eager.process(e);
+        eager.take_updates();
+        deferred.process(e);
+    }
+    (eager.finish(), deferred.finish())
+}

@@ -364,17 +364,8 @@ mod tests {
                 events.push(ok);
             }
         }
-        let config = crate::EngineConfig::default();
-        let mut eager =
-            crate::Engine::with_detectors(&config, vec![Box::<PasswordSpray>::default()]);
-        let mut deferred =
-            crate::Engine::with_detectors(&config, vec![Box::<PasswordSpray>::default()]);
-        for e in &events {
-            eager.process(e);
-            eager.take_updates();
-            deferred.process(e);
-        }
-        let (mut eager, mut deferred) = (eager.finish(), deferred.finish());
+        let (mut eager, mut deferred) =
+            eager_and_deferred(|| Box::<PasswordSpray>::default(), &events);
         assert_eq!(eager.len(), 2, "{eager:?}");
         // Records counted but not kept is an estimate either way (summaries of overlapping
         // windows cannot tell how many records they share), close to the true count.
