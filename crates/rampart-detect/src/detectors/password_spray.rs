@@ -24,7 +24,6 @@ use crate::state::KeyedWindows;
 use chrono::Duration;
 use rampart_core::{Account, Alert, AlertKind, IdentityEvent, Severity};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 pub const THRESHOLD: usize = 5;
 /// How close together the names of a user-list spray are tried.
@@ -36,9 +35,9 @@ pub struct PasswordSpray {
     failures: KeyedWindows<String, Sighting<Account>>,
     /// Successful authentications from origins that were spraying, per origin.
     successes: KeyedWindows<String, Sighting<Account>>,
-    /// Wrong-password and unknown-name failures of the last few seconds, per origin: the name
-    /// and whether it exists.
-    names: KeyedWindows<String, Sighting<(Account, bool)>>,
+    /// Wrong-password and unknown-name failures of the last few seconds, per origin: the
+    /// name (its account key) and whether it exists.
+    names: KeyedWindows<String, Sighting<(String, bool)>>,
     /// Origins seen spraying a user list: (names tried, of which unknown), the largest seen.
     lists: KeyedWindows<String, (usize, usize)>,
     /// Origins whose open alert has taken failures since its summary was last rebuilt.
@@ -70,19 +69,26 @@ impl PasswordSpray {
         let Some(items) = self.names.push(
             origin.to_string(),
             ev.time,
-            ((account.clone(), exists), ev.evidence.clone()),
+            ((account.key(), exists), ev.evidence.clone()),
         ) else {
             return false;
         };
-        let mut names: BTreeMap<Cow<'_, str>, bool> = BTreeMap::new();
-        for (_, ((a, e), _)) in items {
-            *names.entry(a.key_ref()).or_default() |= *e;
-        }
-        let wrong = names.values().filter(|e| **e).count();
-        if names.len() < THRESHOLD || wrong < LIST_WRONG {
+        if items.len() < THRESHOLD {
             return false;
         }
-        let now = (names.len(), names.len() - wrong);
+        // Distinct names, each existing if any of its failures said so: sorted with the
+        // existing ones first, the first of each name decides.
+        let mut seen: Vec<(&str, bool)> = items
+            .iter()
+            .map(|(_, ((k, e), _))| (k.as_str(), *e))
+            .collect();
+        seen.sort_unstable_by(|a, b| a.0.cmp(b.0).then(b.1.cmp(&a.1)));
+        seen.dedup_by(|later, first| later.0 == first.0);
+        let (distinct, wrong) = (seen.len(), seen.iter().filter(|(_, e)| *e).count());
+        if distinct < THRESHOLD || wrong < LIST_WRONG {
+            return false;
+        }
+        let now = (distinct, distinct - wrong);
         let best = self
             .lists
             .get(origin)
