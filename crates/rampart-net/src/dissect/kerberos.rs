@@ -197,6 +197,17 @@ fn message(
                 Err(e) => cx.malformed(PROTOCOL, format!("{}: {}", name(tag), short(&e))),
             }
         }
+        // Most errors a KDC sends ask for pre-authentication (every first AS-REQ of a Windows
+        // client gets one) and end nothing: read their code without parsing the message.
+        (0x7e, Direction::ToClient)
+            if matches!(
+                error_code(msg),
+                Some(KDC_ERR_PREAUTH_REQUIRED | KRB_ERR_RESPONSE_TOO_BIG)
+            ) =>
+        {
+            pending.pop_front();
+            return Verdict::More;
+        }
         (0x7e, Direction::ToClient) => match KrbError::from_der(msg) {
             Ok((_, err)) => {
                 let code = err.error_code.0;
@@ -245,6 +256,58 @@ fn message(
         }
     }
     Verdict::More
+}
+
+/// One DER/BER TLV with a definite length at the start of `input`: (tag byte, content, rest).
+/// Multi-byte tags are not needed for the fields read here and return `None`.
+fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let tag = *input.first()?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let l = *input.get(1)?;
+    let (len, start) = if l < 0x80 {
+        (l as usize, 2)
+    } else {
+        let n = (l & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let b = input.get(2..2 + n)?;
+        (b.iter().fold(0usize, |a, x| (a << 8) | *x as usize), 2 + n)
+    };
+    let content = input.get(start..start.checked_add(len)?)?;
+    Some((tag, content, &input[start + len..]))
+}
+
+/// The `error-code` of a KRB-ERROR (`[APPLICATION 30] SEQUENCE { … error-code [6] Int32 … }`,
+/// RFC 4120 5.9.1), read without parsing the rest; `None` when it is not where it must be.
+fn error_code(msg: &[u8]) -> Option<i32> {
+    let (0x7e, app, _) = tlv(msg)? else {
+        return None;
+    };
+    let (0x30, mut fields, _) = tlv(app)? else {
+        return None;
+    };
+    while !fields.is_empty() {
+        let (tag, content, rest) = tlv(fields)?;
+        if tag == 0xa6 {
+            let (0x02, int, _) = tlv(content)? else {
+                return None;
+            };
+            if int.is_empty() || int.len() > 4 {
+                return None;
+            }
+            // Two's complement, sign-extended from the first byte.
+            let first = i32::from(int[0] as i8);
+            return Some(int[1..].iter().fold(first, |a, b| (a << 8) | i32::from(*b)));
+        }
+        if tag > 0xa6 {
+            return None;
+        }
+        fields = rest;
+    }
+    None
 }
 
 /// Parses `msg` with `parse`; when that fails, once more after re-encoding it as strict DER.
@@ -516,6 +579,57 @@ fn short(e: &impl std::fmt::Debug) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn t(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        push_len(&mut out, content.len());
+        out.extend_from_slice(content);
+        out
+    }
+
+    /// A KRB-ERROR with the given error-code bytes (the INTEGER's content).
+    fn krb_error(code: &[u8]) -> Vec<u8> {
+        let gs = |s: &str| t(0x1b, s.as_bytes());
+        let int = |v: &[u8]| t(0x02, v);
+        let names = [gs("krbtgt"), gs("CORP.LOCAL")].concat();
+        let sname = t(
+            0x30,
+            &[t(0xa0, &int(&[2])), t(0xa1, &t(0x30, &names))].concat(),
+        );
+        let fields = [
+            t(0xa0, &int(&[5])),
+            t(0xa1, &int(&[30])),
+            t(0xa4, &t(0x18, b"20240101000000Z")),
+            t(0xa5, &int(&[0])),
+            t(0xa6, &int(code)),
+            t(0xa9, &gs("CORP.LOCAL")),
+            t(0xaa, &sname),
+        ]
+        .concat();
+        t(0x7e, &t(0x30, &fields))
+    }
+
+    #[test]
+    fn error_code_is_read_as_the_full_parser_reads_it() {
+        for (bytes, code) in [
+            (&[25u8][..], 25),
+            (&[0x00, 0x80][..], 128),
+            (&[0xff][..], -1),
+            (&[0x01, 0x00, 0x00][..], 65_536),
+        ] {
+            let msg = krb_error(bytes);
+            assert_eq!(error_code(&msg), Some(code));
+            let (_, parsed) = KrbError::from_der(&msg).expect("a valid KRB-ERROR");
+            assert_eq!(parsed.error_code.0, code);
+        }
+        // Cut anywhere, or not a KRB-ERROR: no code, no panic.
+        let msg = krb_error(&[25]);
+        for cut in 0..msg.len() {
+            let _ = error_code(&msg[..cut]);
+        }
+        assert_eq!(error_code(&msg[..msg.len() / 2]), None);
+        assert_eq!(error_code(b"\x6a\x03\x30\x01\x00"), None);
+    }
 
     #[test]
     fn kdc_options_read_as_windows_prints_them() {
