@@ -224,7 +224,7 @@ impl fmt::Display for Host {
 
 /// `ip.to_string()`, with IPv4 written directly: detectors key their state on the address
 /// of every event, and the formatting machinery costs more than the digits.
-fn ip_string(ip: &IpAddr) -> String {
+pub fn ip_string(ip: &IpAddr) -> String {
     let IpAddr::V4(v4) = ip else {
         return ip.to_string();
     };

@@ -13,7 +13,7 @@ pub mod sddl;
 pub mod wellknown;
 
 pub use alert::{stable_hash, Alert, EntityRef, EntityRole, EvidenceRef, Severity, MAX_EVIDENCE};
-pub use entity::{Account, Host};
+pub use entity::{ip_string, Account, Host};
 pub use event::{
     AccountType, ChangeOp, DirObject, EseDatabaseOp, EventKind, Evidence, GroupScope,
     IdentityEvent, KerberosWire, NtlmWire, Outcome, RawRecord, TaskAction,

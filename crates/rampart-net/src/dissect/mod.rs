@@ -118,7 +118,7 @@ impl Ctx<'_> {
 
     /// The server's address as text: the observer of events a sensor sees (the DC answering).
     pub fn server_name(&self) -> String {
-        self.flow.server.ip().to_string()
+        rampart_core::ip_string(&self.flow.server.ip())
     }
 }
 
