@@ -502,18 +502,32 @@ impl Dissector for DceRpc {
         }
         let i = Self::idx(dir);
         let mut buf = std::mem::take(&mut self.bufs[i]);
-        let verdict = if buf.is_empty() {
-            // The common case, a segment holding whole PDUs: parsed where it lies, and only a
-            // partial PDU at its end is kept.
-            let (at, verdict) = self.pdus(dir, bytes, cx);
-            buf.extend_from_slice(bytes.get(at..).unwrap_or_default());
-            verdict
-        } else {
-            buf.extend_from_slice(bytes);
+        let mut bytes = bytes;
+        if !buf.is_empty() {
+            // A PDU left partial by the last segment: completed from as few of these bytes as
+            // it needs (its header first, then the rest of its fragment length), so that only
+            // it is copied and whatever follows is parsed where it lies.
+            let mut take = |buf: &mut Vec<u8>, want: usize| {
+                let n = want.saturating_sub(buf.len()).min(bytes.len());
+                buf.extend_from_slice(&bytes[..n]);
+                bytes = &bytes[n..];
+            };
+            take(&mut buf, 16);
+            if let Some(len) = frag_length(&buf).filter(|_| buf.len() >= 16) {
+                take(&mut buf, len);
+            }
             let (at, verdict) = self.pdus(dir, &buf, cx);
             buf.drain(..at.min(buf.len()));
-            verdict
-        };
+            if verdict != Verdict::More || !buf.is_empty() {
+                buf.extend_from_slice(bytes);
+                self.bufs[i] = buf;
+                return verdict;
+            }
+        }
+        // The common case, a segment holding whole PDUs: parsed where it lies, and only a
+        // partial PDU at its end is kept.
+        let (at, verdict) = self.pdus(dir, bytes, cx);
+        buf.extend_from_slice(bytes.get(at..).unwrap_or_default());
         self.bufs[i] = buf;
         verdict
     }
@@ -565,6 +579,97 @@ mod tests {
         pdu.resize(30_000, 0);
         assert_eq!(d.data(Direction::ToServer, &pdu, &mut cx), Verdict::More);
         assert!(d.buffered() >= 30_000, "{}", d.buffered());
+    }
+
+    fn pdu(ptype: u8, call_id: u32, body: &[u8]) -> Vec<u8> {
+        let len = (16 + body.len()) as u16;
+        let mut p = vec![5, 0, ptype, 3, 0x10, 0, 0, 0];
+        p.extend(len.to_le_bytes());
+        p.extend([0, 0]);
+        p.extend(call_id.to_le_bytes());
+        p.extend_from_slice(body);
+        p
+    }
+
+    /// SAMR calls (bind, acknowledgement, three requests and their responses) as the events
+    /// the dissector makes of them, with the request and response streams cut into pieces
+    /// by `split`.
+    fn samr_events(split: &dyn Fn(&[u8]) -> Vec<Vec<u8>>) -> (Vec<String>, usize) {
+        let samr = [
+            0x78, 0x57, 0x34, 0x12, 0x34, 0x12, 0xcd, 0xab, 0xef, 0x00, 0x01, 0x23, 0x45, 0x67,
+            0x89, 0xac,
+        ];
+        let mut bind = vec![0u8; 8];
+        bind.extend([1, 0, 0, 0, 0, 0, 1, 0]);
+        bind.extend(samr);
+        bind.extend([1, 0, 0, 0]);
+        bind.extend([0u8; 20]);
+        let mut ack = vec![0u8; 12];
+        ack.extend([1, 0, 0, 0, 0, 0, 0, 0]);
+        ack.extend([0u8; 20]);
+        let mut requests = Vec::new();
+        let mut responses = Vec::new();
+        for (call, opnum, stub) in [(2u32, 13u16, 100usize), (3, 34, 3000), (4, 25, 8)] {
+            let mut body = (stub as u32).to_le_bytes().to_vec();
+            body.extend([0, 0]);
+            body.extend(opnum.to_le_bytes());
+            body.resize(8 + stub, 0xab);
+            requests.extend(pdu(0, call, &body));
+            let mut body = vec![0u8; 8];
+            body.extend([0u8; 8]); // stub ending in STATUS_SUCCESS
+            responses.extend(pdu(2, call, &body));
+        }
+        let (source, mut events, mut notes): (Arc<str>, _, _) =
+            (Arc::from("t"), Vec::new(), Vec::new());
+        let addr = |port| std::net::SocketAddr::from(([192, 0, 2, 1], port));
+        let mut cx = Ctx {
+            source: &source,
+            frame: 1,
+            time: Timestamp::default(),
+            flow: crate::dissect::FlowKey {
+                client: addr(50_000),
+                server: addr(135),
+            },
+            transport: crate::dissect::Transport::Tcp,
+            events: &mut events,
+            notes: &mut notes,
+        };
+        let mut d = DceRpc::new();
+        d.data(Direction::ToServer, &pdu(11, 1, &bind), &mut cx);
+        d.data(Direction::ToClient, &pdu(12, 1, &ack), &mut cx);
+        for piece in split(&requests) {
+            assert_eq!(d.data(Direction::ToServer, &piece, &mut cx), Verdict::More);
+        }
+        for piece in split(&responses) {
+            assert_eq!(d.data(Direction::ToClient, &piece, &mut cx), Verdict::More);
+        }
+        d.end(&mut cx);
+        let events = events.iter().map(|e| format!("{e:?}")).collect();
+        (events, notes.len())
+    }
+
+    /// However TCP cuts the stream, the same PDUs make the same events.
+    #[test]
+    fn pdus_split_anywhere_make_the_same_events() {
+        let (whole, notes) = samr_events(&|b| vec![b.to_vec()]);
+        assert_eq!(whole.len(), 3, "{whole:?}");
+        assert_eq!(notes, 0);
+        assert!(
+            whole[0].contains("SamrEnumerateUsersInDomain"),
+            "{}",
+            whole[0]
+        );
+        for cut in [1, 15, 16, 17, 100, 123, 124, 125, 3000, 3147, 3148, 3149] {
+            let split = |b: &[u8]| {
+                let c = cut.min(b.len());
+                vec![b[..c].to_vec(), b[c..].to_vec()]
+            };
+            assert_eq!(samr_events(&split), (whole.clone(), 0), "cut at {cut}");
+        }
+        for size in [1, 7, 16, 500] {
+            let split = |b: &[u8]| b.chunks(size).map(<[u8]>::to_vec).collect();
+            assert_eq!(samr_events(&split), (whole.clone(), 0), "pieces of {size}");
+        }
     }
 
     #[test]
