@@ -84,10 +84,23 @@ impl Context<'_> {
     /// [open](Context::summary_open). The detector then owes the alert a rebuilt summary
     /// ([`Context::emit_summary`]) before it is published: see [`Detector::refresh`].
     pub fn extend_summary(&mut self, key: &str, ev: &IdentityEvent) -> bool {
+        self.extend_summary_with(key, ev, std::iter::empty())
+    }
+
+    /// [`Context::extend_summary`], adding also `window`'s evidence: records the rebuilt
+    /// summary will not hold (its window may have moved on by then) but would have added.
+    pub fn extend_summary_with<'e>(
+        &mut self,
+        key: &str,
+        ev: &IdentityEvent,
+        window: impl IntoIterator<Item = (&'e rampart_core::Evidence, rampart_core::Timestamp)>,
+    ) -> bool {
         let Some(i) = self.sink.open(self.detector, key, ev.time) else {
             return false;
         };
-        self.sink.alerts[i].add_evidence_ref(&ev.evidence, ev.time);
+        let alert = &mut self.sink.alerts[i];
+        alert.add_evidence_ref(&ev.evidence, ev.time);
+        alert.add_evidence_refs(window);
         self.sink.dirty.push(i);
         true
     }

@@ -15,7 +15,8 @@
 //! account with its attempts.
 
 use super::{
-    auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Sighting,
+    auth_failure, auth_success, origin_key, origin_text, window_evidence, AuthFailure, Deferred,
+    Sighting,
 };
 use crate::engine::{Context, Detector};
 use crate::state::{KeyedWindows, RecentSet};
@@ -39,6 +40,8 @@ pub struct BruteForce {
     origin_campaign: KeyedWindows<String, String>,
     /// The accounts of each alert, by its key.
     campaigns: KeyedWindows<String, Guessed>,
+    /// Alerts (by key) whose summary is rebuilt when next published.
+    deferred: Deferred<Attempts>,
 }
 
 /// One account of a brute-force alert.
@@ -59,6 +62,7 @@ impl Default for BruteForce {
             account_campaign: KeyedWindows::new(campaign, 10_000, 1),
             origin_campaign: KeyedWindows::new(campaign, 10_000, 1),
             campaigns: KeyedWindows::new(campaign, 10_000, 64),
+            deferred: Deferred::default(),
         }
     }
 }
@@ -119,46 +123,34 @@ impl Detector for BruteForce {
             return;
         }
         let key = account.key();
-        if auth_success(ev) {
+        let success = auth_success(ev);
+        if !success && auth_failure(ev) != Some(AuthFailure::BadPassword) {
+            return;
+        }
+        let origin = origin_key(ev);
+        if !self.deferred.is_empty() {
+            let campaign = self.campaign(&key, &origin);
+            if let Some(last) = self.deferred.due(&campaign, ev, cx) {
+                let alert = self.failure_summary(&campaign, &last, None, cx);
+                cx.emit_summary(&campaign, alert);
+            }
+        }
+        if success {
             if self.alerted.contains(&key, ev.time) {
-                let tries = self.failures.get(&key).map_or(0, |f| f.len());
-                let campaign = self.campaign(&key, &origin_key(ev));
-                let mut alert = Alert::new(AlertKind::BruteForce, Severity::High, ev)
-                    .title(format!(
-                        "Brute force against {account} followed by a successful logon"
-                    ))
-                    .target_account(account, cx.entities.is_sensitive_account(account));
-                let others: Vec<Guessed> = self
-                    .guessed(&campaign)
-                    .into_iter()
-                    .filter(|g| g.key != key)
-                    .collect();
-                for g in &others {
-                    alert = alert.target_account(&g.account, g.sensitive);
+                let campaign = self.campaign(&key, &origin);
+                // This summary replaces the failures' one: that one is published first.
+                if let Some(last) = self.deferred.take_key(&campaign) {
+                    let alert = self.failure_summary(&campaign, &last, None, cx);
+                    cx.emit_summary(&campaign, alert);
                 }
-                let also = if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(" The same guessing also targeted {}.", tally(&others))
-                };
-                let alert = alert
-                    .description(format!(
-                        "{tries} wrong-password attempts against {account}, then it \
-                         authenticated successfully from {}: the guessing may have found the \
-                         password.{also}",
-                        origin_text(ev)
-                    ))
-                    .remediation(REMEDIATION);
+                let alert = self.success_summary(ev, account, &key, &campaign, cx);
                 cx.emit_summary(&campaign, alert);
             }
             return;
         }
-        if auth_failure(ev) != Some(AuthFailure::BadPassword) {
-            return;
-        }
         let Some(items) =
             self.failures
-                .push(key.clone(), ev.time, (origin_key(ev), ev.evidence.clone()))
+                .push(key.clone(), ev.time, (origin.clone(), ev.evidence.clone()))
         else {
             return;
         };
@@ -174,11 +166,13 @@ impl Detector for BruteForce {
         let sensitive = cx.entities.is_sensitive_account(account);
         let origins: std::collections::BTreeSet<&str> =
             items.iter().map(|(_, (o, _))| o.as_str()).collect();
-        let origins = origins.into_iter().collect::<Vec<_>>().join(", ");
-        let minutes = (items[n - 1].0 - items[0].0).num_minutes().max(1);
-        let mut alert = Alert::new(AlertKind::BruteForce, Severity::Medium, ev);
-        alert = window_evidence(alert, items);
-        let origin = origin_key(ev);
+        let snapshot = Attempts {
+            ev: ev.clone(),
+            tries: n,
+            minutes: (items[n - 1].0 - items[0].0).num_minutes().max(1),
+            origins: origins.into_iter().collect::<Vec<_>>().join(", "),
+            sensitive,
+        };
         let campaign = self.campaign(&key, &origin);
         self.account_campaign
             .push(key.clone(), ev.time, campaign.clone());
@@ -193,16 +187,67 @@ impl Detector for BruteForce {
                 sensitive,
             },
         );
-        let guessed = self.guessed(&campaign);
-        let severity = if guessed.iter().any(|g| g.sensitive) {
+        self.alerted.insert(key.clone(), ev.time);
+        // The account's window holds failures that did not cross a threshold themselves
+        // (an account joining the campaign, a slow stretch): their evidence goes in now.
+        let window = self.failures.get(&key).into_iter().flatten();
+        let window = window.map(|(t, (_, e))| (e, *t));
+        if let Err(snapshot) = self
+            .deferred
+            .defer_with(&campaign, ev, cx, snapshot, window)
+        {
+            let alert = self.failure_summary(&campaign, &snapshot, self.failures.get(&key), cx);
+            cx.emit_summary(&campaign, alert);
+        }
+    }
+
+    fn refresh(&mut self, cx: &mut Context<'_>) {
+        for (campaign, last) in self.deferred.take() {
+            let alert = self.failure_summary(&campaign, &last, None, cx);
+            cx.emit_summary(&campaign, alert);
+        }
+    }
+}
+
+/// What one account's failures amounted to when they crossed a threshold: enough to rebuild
+/// the alert's summary later, when the account's window may have moved on.
+struct Attempts {
+    ev: IdentityEvent,
+    tries: usize,
+    minutes: i64,
+    /// The origins of the attempts, comma-separated.
+    origins: String,
+    sensitive: bool,
+}
+
+impl BruteForce {
+    /// The alert failures from one account's latest threshold crossing amount to, with every
+    /// account its campaign has guessed. `window` adds the failures' evidence (a summary
+    /// rebuilt later has had each event's evidence added as it came).
+    fn failure_summary(
+        &self,
+        campaign: &str,
+        a: &Attempts,
+        window: Option<&std::collections::VecDeque<(rampart_core::Timestamp, Sighting<String>)>>,
+        cx: &Context<'_>,
+    ) -> Alert {
+        let ev = &a.ev;
+        let account = ev.actor.as_ref();
+        let mut alert = Alert::new(AlertKind::BruteForce, Severity::Medium, ev);
+        if let Some(items) = window {
+            alert = window_evidence(alert, items);
+        }
+        let guessed = self.guessed(campaign);
+        alert.severity = if guessed.iter().any(|g| g.sensitive) {
             Severity::High
         } else {
             Severity::Medium
         };
-        alert.severity = severity;
+        let (n, minutes, origins) = (a.tries, a.minutes, &a.origins);
+        let name = account.map(|a| a.to_string()).unwrap_or_default();
         alert = if guessed.len() > 1 {
             let total: usize = guessed.iter().map(|g| g.tries).sum();
-            let mut a = alert
+            let mut out = alert
                 .title(format!(
                     "Brute force against {} accounts from {}",
                     guessed.len(),
@@ -210,26 +255,27 @@ impl Detector for BruteForce {
                 ))
                 .description(format!(
                     "{total} wrong-password attempts against {} accounts from {} ({origins} \
-                     for {account}): {}. Repeated guessing against each account is a password \
+                     for {name}): {}. Repeated guessing against each account is a password \
                      brute force, and one source working through several is one attack.",
                     guessed.len(),
                     origin_text(ev),
                     tally(&guessed)
                 ));
             for g in &guessed {
-                a = a.target_account(&g.account, g.sensitive);
+                out = out.target_account(&g.account, g.sensitive);
             }
-            a
+            out
         } else {
-            alert
-                .title(format!("Brute force against {account}"))
-                .target_account(account, sensitive)
-                .description(format!(
-                    "{n} wrong-password attempts against {account} within {minutes} minutes, \
-                     from {} ({origins}). Repeated guessing against one account is a password \
-                     brute force.",
-                    origin_text(ev),
-                ))
+            let mut out = alert.title(format!("Brute force against {name}"));
+            if let Some(acct) = account {
+                out = out.target_account(acct, a.sensitive);
+            }
+            out.description(format!(
+                "{n} wrong-password attempts against {name} within {minutes} minutes, \
+                 from {} ({origins}). Repeated guessing against one account is a password \
+                 brute force.",
+                origin_text(ev),
+            ))
         }
         .remediation(REMEDIATION);
         if let Some(src) = &ev.source {
@@ -238,8 +284,45 @@ impl Detector for BruteForce {
         if let Some(obs) = &ev.observer {
             alert = alert.observer(obs, cx.entities.observer_is_dc(ev));
         }
-        self.alerted.insert(key.clone(), ev.time);
-        cx.emit_summary(&campaign, alert);
+        alert
+    }
+
+    /// A successful logon of an account guessed at: the alert raised to high.
+    fn success_summary(
+        &self,
+        ev: &IdentityEvent,
+        account: &Account,
+        key: &str,
+        campaign: &str,
+        cx: &Context<'_>,
+    ) -> Alert {
+        let tries = self.failures.get(key).map_or(0, |f| f.len());
+        let mut alert = Alert::new(AlertKind::BruteForce, Severity::High, ev)
+            .title(format!(
+                "Brute force against {account} followed by a successful logon"
+            ))
+            .target_account(account, cx.entities.is_sensitive_account(account));
+        let others: Vec<Guessed> = self
+            .guessed(campaign)
+            .into_iter()
+            .filter(|g| g.key != key)
+            .collect();
+        for g in &others {
+            alert = alert.target_account(&g.account, g.sensitive);
+        }
+        let also = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" The same guessing also targeted {}.", tally(&others))
+        };
+        alert
+            .description(format!(
+                "{tries} wrong-password attempts against {account}, then it \
+                 authenticated successfully from {}: the guessing may have found the \
+                 password.{also}",
+                origin_text(ev)
+            ))
+            .remediation(REMEDIATION)
     }
 }
 
@@ -273,6 +356,62 @@ mod tests {
             ),
             status,
         )
+    }
+
+    /// Summaries rebuilt once per publication say what rebuilding them on every failure says:
+    /// one origin guessing three accounts in bursts and slow stretches, a success, a second
+    /// origin joining, and a pause past the dedup window that opens a second alert.
+    #[test]
+    fn deferred_summaries_match_summaries_rebuilt_on_every_failure() {
+        let mut events = Vec::new();
+        for i in 0..900i64 {
+            let user = ["Admin", "Administrator", "backup"][(i % 3) as usize];
+            // Bursts of a few seconds between stretches of a failure every 40 seconds.
+            let secs = if i < 600 {
+                if (i / 60) % 2 == 0 {
+                    i * 2
+                } else {
+                    i * 40
+                }
+            } else {
+                6 * 3600 + i * 3
+            };
+            let mut e = fail(secs, user, 0xC000_006D, 0xC000_006A);
+            e.evidence.record = i as u64;
+            if i % 7 == 0 {
+                e.source = Some(ip("10.0.0.77"));
+            }
+            events.push(e);
+            if i == 300 || i == 750 {
+                let mut ok = with(
+                    ev(
+                        secs,
+                        4624,
+                        EventKind::Logon {
+                            logon_type: 3,
+                            auth_package: None,
+                            logon_process: None,
+                            logon_id: None,
+                            elevated: None,
+                        },
+                    ),
+                    Some(acct("backup")),
+                    Some(ip("10.0.0.9")),
+                    None,
+                );
+                ok.evidence.record = 10_000 + i as u64;
+                events.push(ok);
+            }
+        }
+        events.sort_by_key(|e| e.time);
+        let (mut eager, mut deferred) =
+            eager_and_deferred(|| Box::<BruteForce>::default(), &events);
+        assert!(eager.len() >= 2, "{eager:?}");
+        for a in eager.iter_mut().chain(deferred.iter_mut()) {
+            a.evidence_omitted = 0;
+        }
+        let json = |a: &[Alert]| serde_json::to_string_pretty(a).unwrap();
+        assert_eq!(json(&deferred), json(&eager));
     }
 
     #[test]

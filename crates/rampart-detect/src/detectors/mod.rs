@@ -195,53 +195,101 @@ pub(crate) fn window_evidence<T>(
 /// ([`Context::extend_summary`]) and is remembered as the key's latest; the detector's
 /// [`Detector::refresh`] rebuilds each remembered key's summary from its windows, which the
 /// key's later events have not changed since.
-#[derive(Default)]
-pub(crate) struct Deferred {
-    stale: std::collections::BTreeMap<String, IdentityEvent>,
+pub(crate) struct Deferred<T = IdentityEvent> {
+    stale: std::collections::BTreeMap<String, T>,
+}
+
+impl<T> Default for Deferred<T> {
+    fn default() -> Self {
+        Deferred {
+            stale: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 /// Keys with a deferred summary; beyond this, summaries are rebuilt at once.
 const MAX_DEFERRED: usize = 10_000;
 
-impl Deferred {
-    /// The latest event of `key` whose summary must be published before `ev` is handled,
-    /// because `ev` falls outside the dedup window of the key's open alert and will open a new
-    /// one: call before `ev` changes the detector's windows, so the old alert's summary is
-    /// the one its own events give.
-    pub(crate) fn due(
-        &mut self,
-        key: &str,
-        ev: &IdentityEvent,
-        cx: &Context<'_>,
-    ) -> Option<IdentityEvent> {
+impl<T> Deferred<T> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.stale.is_empty()
+    }
+
+    /// What was remembered for `key`, when its summary must be published before `ev` is
+    /// handled because `ev` falls outside the dedup window of the key's open alert and will
+    /// open a new one: call before `ev` changes the detector's windows, so the old alert's
+    /// summary is the one its own events give.
+    pub(crate) fn due(&mut self, key: &str, ev: &IdentityEvent, cx: &Context<'_>) -> Option<T> {
         if !self.stale.contains_key(key) || cx.summary_open(key, ev.time) {
             return None;
         }
         self.stale.remove(key)
     }
 
-    /// Folds `ev` into the open alert of `key` and defers its summary; false when the caller
-    /// must build and emit the summary now (no alert open, or too many deferred keys).
-    pub(crate) fn defer(&mut self, key: &str, ev: &IdentityEvent, cx: &mut Context<'_>) -> bool {
+    /// What was remembered for `key`, to publish now (before an alert of the same key that
+    /// is not deferred replaces the summary).
+    pub(crate) fn take_key(&mut self, key: &str) -> Option<T> {
+        self.stale.remove(key)
+    }
+
+    /// Whether `ev` can be folded into the open alert of `key` (and is: its evidence and
+    /// time are added) rather than the alert rebuilt now.
+    fn admit<'e>(
+        &mut self,
+        key: &str,
+        ev: &IdentityEvent,
+        cx: &mut Context<'_>,
+        window: impl IntoIterator<Item = (&'e rampart_core::Evidence, rampart_core::Timestamp)>,
+    ) -> bool {
         if self.stale.len() >= MAX_DEFERRED && !self.stale.contains_key(key) {
             return false;
         }
-        if !cx.extend_summary(key, ev) {
-            return false;
-        }
-        match self.stale.get_mut(key) {
-            Some(latest) => *latest = ev.clone(),
-            None => {
-                self.stale.insert(key.to_string(), ev.clone());
-            }
-        }
-        true
+        cx.extend_summary_with(key, ev, window)
     }
 
-    /// Every deferred key with its latest event, in key order (so rebuilt alerts come out in
-    /// the same order on every run).
-    pub(crate) fn take(&mut self) -> std::collections::BTreeMap<String, IdentityEvent> {
+    fn remember(&mut self, key: &str, what: T) {
+        match self.stale.get_mut(key) {
+            Some(latest) => *latest = what,
+            None => {
+                self.stale.insert(key.to_string(), what);
+            }
+        }
+    }
+
+    /// Folds `ev` and the evidence of `window` into the open alert of `key` and remembers
+    /// `what` to rebuild its summary from; gives `what` back when the caller must build and
+    /// emit the summary now (no alert open, or too many deferred keys).
+    pub(crate) fn defer_with<'e>(
+        &mut self,
+        key: &str,
+        ev: &IdentityEvent,
+        cx: &mut Context<'_>,
+        what: T,
+        window: impl IntoIterator<Item = (&'e rampart_core::Evidence, rampart_core::Timestamp)>,
+    ) -> Result<(), T> {
+        if !self.admit(key, ev, cx, window) {
+            return Err(what);
+        }
+        self.remember(key, what);
+        Ok(())
+    }
+
+    /// Every deferred key with what was remembered, in key order (so rebuilt alerts come out
+    /// in the same order on every run).
+    pub(crate) fn take(&mut self) -> std::collections::BTreeMap<String, T> {
         std::mem::take(&mut self.stale)
+    }
+}
+
+impl Deferred<IdentityEvent> {
+    /// Folds `ev` into the open alert of `key` and remembers it as the key's latest event;
+    /// false when the caller must build and emit the summary now.
+    pub(crate) fn defer(&mut self, key: &str, ev: &IdentityEvent, cx: &mut Context<'_>) -> bool {
+        if !self.admit(key, ev, cx, std::iter::empty()) {
+            return false;
+        }
+        self.remember(key, ev.clone());
+        true
     }
 }
 
