@@ -293,6 +293,11 @@ impl Engine {
         if self.track_processes {
             self.processes.observe(ev);
         }
+        self.each_detector(|d, cx| d.on_event(ev, cx));
+    }
+
+    /// Calls `f` on every detector with its context.
+    fn each_detector(&mut self, mut f: impl FnMut(&mut dyn Detector, &mut Context<'_>)) {
         for d in &mut self.detectors {
             let mut cx = Context {
                 entities: &self.entities,
@@ -300,21 +305,13 @@ impl Engine {
                 sink: &mut self.sink,
                 detector: d.name(),
             };
-            d.on_event(ev, &mut cx);
+            f(d.as_mut(), &mut cx);
         }
     }
 
     /// Has every detector bring its deferred summaries up to date.
     fn refresh(&mut self) {
-        for d in &mut self.detectors {
-            let mut cx = Context {
-                entities: &self.entities,
-                processes: &self.processes,
-                sink: &mut self.sink,
-                detector: d.name(),
-            };
-            d.refresh(&mut cx);
-        }
+        self.each_detector(|d, cx| d.refresh(cx));
     }
 
     /// Alerts raised or updated since the last call (for streaming output).
@@ -342,15 +339,7 @@ impl Engine {
         }
         self.flushed = true;
         self.refresh();
-        for d in &mut self.detectors {
-            let mut cx = Context {
-                entities: &self.entities,
-                processes: &self.processes,
-                sink: &mut self.sink,
-                detector: d.name(),
-            };
-            d.flush(&mut cx);
-        }
+        self.each_detector(|d, cx| d.flush(cx));
     }
 
     /// Like [`Engine::finish`], also returning how many alerts the allow-list silenced.

@@ -358,6 +358,26 @@ mod tests {
         )
     }
 
+    /// A successful network logon of `user` from the guessing address.
+    fn logon(secs: i64, user: &str) -> IdentityEvent {
+        with(
+            ev(
+                secs,
+                4624,
+                EventKind::Logon {
+                    logon_type: 3,
+                    auth_package: None,
+                    logon_process: None,
+                    logon_id: None,
+                    elevated: None,
+                },
+            ),
+            Some(acct(user)),
+            Some(ip("10.0.0.9")),
+            None,
+        )
+    }
+
     /// Summaries rebuilt once per publication say what rebuilding them on every failure says:
     /// one origin guessing three accounts in bursts and slow stretches, a success, a second
     /// origin joining, and a pause past the dedup window that opens a second alert.
@@ -383,22 +403,7 @@ mod tests {
             }
             events.push(e);
             if i == 300 || i == 750 {
-                let mut ok = with(
-                    ev(
-                        secs,
-                        4624,
-                        EventKind::Logon {
-                            logon_type: 3,
-                            auth_package: None,
-                            logon_process: None,
-                            logon_id: None,
-                            elevated: None,
-                        },
-                    ),
-                    Some(acct("backup")),
-                    Some(ip("10.0.0.9")),
-                    None,
-                );
+                let mut ok = logon(secs, "backup");
                 ok.evidence.record = 10_000 + i as u64;
                 events.push(ok);
             }
@@ -428,22 +433,7 @@ mod tests {
     #[test]
     fn success_after_guessing_raises_severity() {
         let mut events: Vec<_> = (0..6).map(|i| fail(i, "rmoore", 0xC000_006A, 0)).collect();
-        let mut ok = with(
-            ev(
-                20,
-                4624,
-                EventKind::Logon {
-                    logon_type: 3,
-                    auth_package: None,
-                    logon_process: None,
-                    logon_id: None,
-                    elevated: None,
-                },
-            ),
-            Some(acct("rmoore")),
-            Some(ip("10.0.0.9")),
-            None,
-        );
+        let mut ok = logon(20, "rmoore");
         ok.evidence.record = 999;
         events.push(ok);
         let alerts = run(Box::<BruteForce>::default(), &events);

@@ -555,14 +555,15 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    /// The flow table (and SMB2, for its pipes) bounds dissector memory by `buffered`.
-    #[test]
-    fn a_partial_pdu_is_reported_as_buffered() {
-        let (source, mut events, mut notes): (Arc<str>, _, _) =
-            (Arc::from("t"), Vec::new(), Vec::new());
+    /// A context for a TCP flow from 192.0.2.1:50000 to port 135, at frame 1.
+    fn test_cx<'a>(
+        source: &'a Arc<str>,
+        events: &'a mut Vec<IdentityEvent>,
+        notes: &'a mut Vec<Note>,
+    ) -> Ctx<'a> {
         let addr = |port| std::net::SocketAddr::from(([192, 0, 2, 1], port));
-        let mut cx = Ctx {
-            source: &source,
+        Ctx {
+            source,
             frame: 1,
             time: Timestamp::default(),
             flow: crate::dissect::FlowKey {
@@ -570,9 +571,17 @@ mod tests {
                 server: addr(135),
             },
             transport: crate::dissect::Transport::Tcp,
-            events: &mut events,
-            notes: &mut notes,
-        };
+            events,
+            notes,
+        }
+    }
+
+    /// The flow table (and SMB2, for its pipes) bounds dissector memory by `buffered`.
+    #[test]
+    fn a_partial_pdu_is_reported_as_buffered() {
+        let (source, mut events, mut notes): (Arc<str>, _, _) =
+            (Arc::from("t"), Vec::new(), Vec::new());
+        let mut cx = test_cx(&source, &mut events, &mut notes);
         let mut d = DceRpc::new();
         // A request claiming a 60000-byte fragment, of which 30000 bytes have come.
         let mut pdu = vec![5, 0, 0, 3, 0x10, 0, 0, 0, 0x60, 0xea, 0, 0, 1, 0, 0, 0];
@@ -621,19 +630,7 @@ mod tests {
         }
         let (source, mut events, mut notes): (Arc<str>, _, _) =
             (Arc::from("t"), Vec::new(), Vec::new());
-        let addr = |port| std::net::SocketAddr::from(([192, 0, 2, 1], port));
-        let mut cx = Ctx {
-            source: &source,
-            frame: 1,
-            time: Timestamp::default(),
-            flow: crate::dissect::FlowKey {
-                client: addr(50_000),
-                server: addr(135),
-            },
-            transport: crate::dissect::Transport::Tcp,
-            events: &mut events,
-            notes: &mut notes,
-        };
+        let mut cx = test_cx(&source, &mut events, &mut notes);
         let mut d = DceRpc::new();
         d.data(Direction::ToServer, &pdu(11, 1, &bind), &mut cx);
         d.data(Direction::ToClient, &pdu(12, 1, &ack), &mut cx);
